@@ -1,0 +1,71 @@
+// authenticator.h — the interface every login method implements.
+//
+// Why: the daemon holds a list of Authenticators (local break-glass admin,
+// LDAP/AD directories, OIDC providers) and never knows their internals
+// (STYLE.md: interfaces apart from implementations).
+// Thread-safety: implementations must be safe for concurrent Authenticate()
+// calls without external synchronisation.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "common/result.h"
+#include "common/secret.h"
+#include "core/identity.h"
+
+namespace idb {
+
+// Why a login failed, precisely. The login history records this reason; the
+// user-facing code (LoginFailure::public_code) never distinguishes "no such
+// user" from "wrong password". Append-only.
+enum class LoginFailure {
+  kNone = 0,
+  kBadCredentials,       // wrong password OR unknown user (same public code)
+  kUnknownUser,          // recorded in history only; public code = bad credentials
+  kEmptyPassword,        // refused before any bind
+  kInvalidUserName,      // too long / forbidden characters; public = bad credentials
+  kAccountDisabled,
+  kAccountLocked,
+  kAccountExpired,
+  kPasswordExpired,
+  kMustChangePassword,
+  kNoProfileMapped,
+  kDirectoryUnavailable,
+  kThrottled,            // our own throttle; public = account locked
+  kTokenInvalid,         // OIDC: signature/claims refused
+  kTokenExpired,
+  kInternal,
+};
+
+const char* LoginFailureName(LoginFailure f);
+
+struct LoginRequest {
+  std::string user;
+  Secret password;
+  std::string client;  // "uid=1000 pid=42" or "203.0.113.4:5123", for history
+};
+
+struct AuthSuccess {
+  Identity identity;
+  bool offline = false;  // decided from cached credentials; marked stale
+};
+
+struct AuthOutcome {
+  LoginFailure failure = LoginFailure::kNone;  // kNone = success
+  std::string detail;                          // for history/logs; never secrets
+  AuthSuccess success;                         // valid when failure == kNone
+  bool ok() const { return failure == LoginFailure::kNone; }
+};
+
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  // "local", "ldap:corp", "oidc:entra"
+  virtual std::string name() const = 0;
+  // Password login. Returns kUnknownUser (not an error Status) when this
+  // authenticator does not know the user, so the daemon can try the next one.
+  virtual AuthOutcome Authenticate(const LoginRequest& request) = 0;
+};
+
+}  // namespace idb
