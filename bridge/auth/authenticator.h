@@ -66,6 +66,13 @@ class Authenticator {
   // Password login. Returns kUnknownUser (not an error Status) when this
   // authenticator does not know the user, so the daemon can try the next one.
   virtual AuthOutcome Authenticate(const LoginRequest& request) = 0;
+  // Re-reads a user's groups and claims without a password, for the session
+  // refresh (a removed group removes its permissions without a new login).
+  // kNotFound when the user is gone; kUnavailable when the source is down (the
+  // daemon then keeps the session's decisions until they expire, marked stale).
+  virtual Result<Identity> Lookup(const std::string& user) {
+    return FailedPrecondition(name() + " cannot look users up without a login: " + user);
+  }
 };
 
 }  // namespace idb
