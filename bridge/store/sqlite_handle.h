@@ -1,0 +1,89 @@
+// sqlite_handle.h — RAII for sqlite3* and sqlite3_stmt*, plus a small
+// statement helper and transaction guard used by SqliteStore.
+//
+// Why: STYLE.md — no naked sqlite3_close/sqlite3_finalize outside a wrapper,
+// every SQL value bound as a parameter, every SQLite error turned into an
+// idb::Status with a meaning (corruption = kDataLoss, busy/IO = kUnavailable).
+// Ownership: Db owns its connection; Statement owns its sqlite3_stmt and
+// borrows the connection, which must outlive it. Transaction borrows both.
+// Thread-safety: none; the owner (SqliteStore) serialises access.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace idb::store {
+
+struct SqliteCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct SqliteFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using DbHandle = std::unique_ptr<sqlite3, SqliteCloser>;
+using StmtHandle = std::unique_ptr<sqlite3_stmt, SqliteFinalizer>;
+
+// Maps an SQLite result code to a Status: "<context>: <sqlite message>".
+Status SqliteError(sqlite3* db, int rc, std::string_view context);
+
+class Statement {
+ public:
+  static Result<Statement> Prepare(sqlite3* db, std::string_view sql);
+
+  // Binders are 1-based like SQLite's; a failure is reported by Step()/Run().
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, std::string_view value);
+  Statement& Bind(int index, const std::string& value) { return Bind(index, std::string_view(value)); }
+  Statement& Bind(int index, const char* value) { return Bind(index, std::string_view(value)); }
+  Statement& Bind(int index, const std::optional<std::string>& value);
+  Statement& Bind(int index, const std::optional<int64_t>& value);
+  Statement& BindNull(int index);
+
+  // true: a row is available; false: done.
+  Result<bool> Step();
+  // Steps to completion (for statements without rows).
+  Status Run();
+
+  int64_t Int(int column) const;
+  std::string Text(int column) const;
+  std::optional<std::string> OptText(int column) const;
+  std::optional<int64_t> OptInt(int column) const;
+  bool IsNull(int column) const;
+
+ private:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement& Check(int rc, int index);
+  sqlite3* db_;
+  StmtHandle stmt_;
+  Status bind_error_;
+};
+
+// Runs SQL without parameters (schema, pragmas, BEGIN/COMMIT).
+Status Exec(sqlite3* db, const char* sql);
+
+// BEGIN IMMEDIATE … COMMIT, rolled back on destruction unless committed.
+// IMMEDIATE takes the write lock up front, so two writers queue on the busy
+// timeout instead of failing with SQLITE_BUSY on a read→write upgrade.
+class Transaction {
+ public:
+  static Result<Transaction> BeginWrite(sqlite3* db);
+  static Result<Transaction> BeginRead(sqlite3* db);  // DEFERRED: consistent snapshot
+  Transaction(Transaction&& o) noexcept : db_(o.db_), open_(o.open_) { o.open_ = false; }
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  Status Commit();
+
+ private:
+  explicit Transaction(sqlite3* db) : db_(db), open_(true) {}
+  sqlite3* db_;
+  bool open_;
+};
+
+}  // namespace idb::store

@@ -1,0 +1,185 @@
+// store.h — the local store: per-user overrides, location/warehouse limits,
+// login history, the tamper-evident security log, last-known identities and
+// the break-glass local administrator.
+//
+// Why an interface: SqliteStore (sqlite_store.h) is the backend for one host;
+// a PostgreSQL backend shared by several daemons can come later behind the same
+// calls. The daemon and idbridgectl both use it.
+//
+// Semantics every backend keeps:
+//  - every method returns Status/Result; no exception escapes;
+//  - errors fail closed: a caller that cannot read adjustments must deny, so
+//    AdjustmentsFor() never returns a partial answer — a corrupted store is
+//    kDataLoss, an unreachable/locked one kUnavailable;
+//  - every administrative mutation (overrides, limits, local admin) appends a
+//    security-log entry with actor, time, before and after IN THE SAME
+//    TRANSACTION — there is no way to change them without a log entry;
+//  - times are injected (`now`), so tests never sleep;
+//  - names are validated with store/names.h (odd characters stored literally).
+// Thread-safety: implementations are safe for concurrent use from many threads
+// without external synchronisation, and several processes may open one store.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "core/identity.h"
+#include "core/user_adjustments.h"
+
+namespace idb::store {
+
+// Who made a change: "alice (uid 1000)", "root via sudo by bob (uid 0)", "idbridged".
+using Actor = std::string;
+
+// An override as stored, with its provenance (for `override list`/`explain`).
+struct StoredOverride {
+  UserOverride entry;      // id, effect, permission, scope, expires, reason
+  std::string user;
+  Actor actor;             // who added it
+  SystemTime created{};
+};
+
+struct NewOverride {
+  std::string user;
+  OverrideEffect effect = OverrideEffect::kGrant;
+  std::string permission;  // validated against the catalog by the caller
+  std::optional<std::string> location;
+  std::optional<std::string> warehouse;
+  std::optional<SystemTime> expires;  // must be after `now`
+  std::string reason;
+};
+
+// Selects overrides to remove: an exact scope match (nullopt matches "no scope").
+struct OverrideKey {
+  std::string user;
+  std::string permission;
+  std::optional<std::string> location;
+  std::optional<std::string> warehouse;
+};
+
+// One list in a limits update: `change` false keeps what is stored; otherwise
+// `value` replaces it (nullopt = no restriction, empty = nothing allowed).
+struct ListUpdate {
+  bool change = false;
+  std::optional<std::vector<std::string>> value;
+};
+struct LimitsUpdate {
+  ListUpdate locations;
+  ListUpdate warehouses;
+};
+
+struct LoginRecord {
+  int64_t id = 0;           // assigned by the store
+  SystemTime time{};
+  std::string user;         // as attempted; sanitised (store/names.h), never rejected
+  std::string method;       // "ldap", "oidc", "local"
+  std::string source;       // "ldap:corp", "oidc:entra", "local"; may be empty
+  bool success = false;
+  std::string reason;       // LoginFailureName(): "ok", "bad_credentials"…
+  std::string client;       // "uid=1000 pid=42" or "203.0.113.4:5123"
+  std::string detail;       // free text, never a secret
+};
+
+struct HistoryQuery {
+  std::optional<std::string> user;
+  std::optional<SystemTime> since;
+  bool failed_only = false;
+  int64_t limit = 1000;  // the newest `limit` rows, returned oldest first
+};
+
+struct SecurityEvent {
+  Actor actor;
+  std::string action;  // "override.grant", "limits.set", "local_admin.set", "config.reload"…
+  std::string target;  // the user or file concerned
+  std::string before;  // JSON text ("null" when nothing existed)
+  std::string after;   // JSON text ("null" when removed)
+};
+
+struct SecurityLogEntry {
+  int64_t seq = 0;
+  SystemTime time{};
+  SecurityEvent event;
+  std::string prev_hash;  // hex SHA-256
+  std::string hash;       // hex SHA-256 over prev_hash and this entry
+};
+
+struct AuditReport {
+  bool ok = true;
+  int64_t entries = 0;     // entries checked
+  int64_t bad_seq = 0;     // first bad entry (0 when ok or when the head is bad)
+  std::string problem;     // what is wrong, for humans
+  std::string head_hash;   // hash of the last entry: record it elsewhere to anchor the chain
+};
+
+struct KnownUser {
+  Identity identity;     // groups and claims from the last successful login
+  SystemTime last_login{};
+};
+
+struct LocalAdminRecord {
+  std::string user;
+  std::string password_hash;  // "pbkdf2-sha256$iter$salt$hash" (store/password_hash.h)
+  SystemTime updated{};
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- overrides ---
+  // kAlreadyExists when an unexpired override with the same effect, permission
+  // and scope exists; kInvalidArgument for bad names or an expiry in the past.
+  virtual Result<int64_t> AddOverride(const NewOverride& o, const Actor& actor, SystemTime now) = 0;
+  virtual Status RemoveOverride(int64_t id, const Actor& actor, SystemTime now) = 0;  // kNotFound
+  // Removes every override (grant or deny) matching the key; kNotFound when none.
+  virtual Result<int64_t> RemoveOverrides(const OverrideKey& key, const Actor& actor, SystemTime now) = 0;
+  // Including expired ones (the caller shows them as such); ordered by user, id.
+  virtual Result<std::vector<StoredOverride>> ListOverrides(const std::optional<std::string>& user) = 0;
+
+  // --- limits ---
+  virtual Status UpdateLimits(const std::string& user, const LimitsUpdate& update, const Actor& actor,
+                              SystemTime now) = 0;
+  virtual Status ClearLimits(const std::string& user, const Actor& actor, SystemTime now) = 0;
+  virtual Result<UserLimits> GetLimits(const std::string& user) = 0;  // no row = no restriction
+  virtual Result<std::vector<std::pair<std::string, UserLimits>>> ListLimits() = 0;
+
+  // The engine's input: unexpired overrides (expires > now) and limits, read in
+  // one snapshot.
+  virtual Result<UserAdjustments> AdjustmentsFor(const std::string& user, SystemTime now) = 0;
+
+  // --- login history ---
+  virtual Status RecordLogin(const LoginRecord& record) = 0;
+  virtual Result<std::vector<LoginRecord>> QueryHistory(const HistoryQuery& q) = 0;
+  // Deletes history older than `cutoff`; returns how many rows went. Logs a
+  // "history.prune" security event when rows were removed.
+  virtual Result<int64_t> PruneHistory(SystemTime cutoff, const Actor& actor, SystemTime now) = 0;
+
+  // --- security log ---
+  virtual Result<int64_t> AppendSecurityEvent(const SecurityEvent& e, SystemTime now) = 0;  // → seq
+  virtual Result<std::vector<SecurityLogEntry>> ListSecurityLog(int64_t after_seq, int64_t limit) = 0;
+  // kOk with report.ok=false when the chain is broken; an error Status only
+  // when the log cannot be read at all.
+  virtual Result<AuditReport> VerifySecurityLog() = 0;
+
+  // --- known users (for `idbridgectl diff`) ---
+  // Called after each successful login. Never holds a password.
+  virtual Status RememberIdentity(const Identity& identity, SystemTime now) = 0;
+  virtual Result<std::vector<KnownUser>> ListKnownUsers() = 0;
+
+  // --- break-glass local administrator ---
+  virtual Status SetLocalAdmin(const std::string& user, const std::string& password_hash, const Actor& actor,
+                               SystemTime now) = 0;
+  virtual Status RemoveLocalAdmin(const std::string& user, const Actor& actor, SystemTime now) = 0;  // kNotFound
+  virtual Result<LocalAdminRecord> GetLocalAdmin(const std::string& user) = 0;                      // kNotFound
+  virtual Result<std::vector<std::string>> ListLocalAdmins() = 0;
+
+  // --- maintenance ---
+  // Full structural check (PRAGMA integrity_check); kDataLoss with the findings.
+  virtual Status CheckIntegrity() = 0;
+};
+
+}  // namespace idb::store
