@@ -1,0 +1,256 @@
+#include "oidc/token_validator.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <cjose/base64.h>
+#include <cjose/util.h>
+
+namespace idb::oidc {
+namespace {
+
+constexpr const char* kOverageAdvice =
+    "Entra ID sent a groups overage (_claim_names instead of groups): the user is in more groups than fit "
+    "in a token. In the app registration set groupMembershipClaims to ApplicationGroup (emit only groups "
+    "assigned to the application) or use app roles with groups_claim: roles. idbridge does not call "
+    "Microsoft Graph.";
+
+int64_t Seconds(SystemTime t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+bool IsBase64UrlChar(unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; }
+
+// A printable, bounded copy of attacker-controlled text for detail strings.
+std::string Printable(const std::string& s, size_t max = 64) {
+  std::string out;
+  for (unsigned char c : s.substr(0, max)) out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
+  if (s.size() > max) out += "...";
+  return out;
+}
+
+// The claim at a dotted path ("realm_access.roles"); nullptr when absent.
+const nlohmann::json* AtPath(const nlohmann::json& obj, const std::string& path) {
+  const nlohmann::json* cur = &obj;
+  size_t start = 0;
+  while (true) {
+    size_t dot = path.find('.', start);
+    std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!cur->is_object()) return nullptr;
+    auto it = cur->find(part);
+    if (it == cur->end()) return nullptr;
+    cur = &*it;
+    if (dot == std::string::npos) return cur;
+    start = dot + 1;
+  }
+}
+
+std::vector<std::string> AsStrings(const nlohmann::json& v) {
+  std::vector<std::string> out;
+  if (v.is_string()) {
+    out.push_back(v.get<std::string>());
+  } else if (v.is_array()) {
+    for (const auto& e : v) out.push_back(e.is_string() ? e.get<std::string>() : e.dump());
+  } else if (!v.is_null()) {
+    out.push_back(v.dump());
+  }
+  return out;
+}
+
+bool AudienceContains(const nlohmann::json& aud, const std::string& want) {
+  if (aud.is_string()) return aud.get<std::string>() == want;
+  if (aud.is_array())
+    for (const auto& a : aud)
+      if (a.is_string() && a.get<std::string>() == want) return true;
+  return false;
+}
+
+}  // namespace
+
+const char* TokenKindName(TokenKind k) { return k == TokenKind::kIdToken ? "id_token" : "access_token"; }
+
+OidcResult<nlohmann::json> DecodeJwsHeader(std::string_view token, size_t max_bytes) {
+  if (token.size() > max_bytes)
+    return OidcFailure{OidcError::kTooLarge,
+                       "token of " + std::to_string(token.size()) + " bytes exceeds max_token_bytes " + std::to_string(max_bytes), ""};
+  if (token.empty()) return OidcFailure{OidcError::kMalformed, "empty token", ""};
+  size_t dots = 0;
+  for (unsigned char c : token) {
+    if (c == '.') {
+      ++dots;
+    } else if (!IsBase64UrlChar(c)) {
+      return OidcFailure{OidcError::kMalformed,
+                         c == 0 ? "token contains a NUL byte" : "token contains characters outside base64url", ""};
+    }
+  }
+  if (dots == 4) return OidcFailure{OidcError::kMalformed, "encrypted (JWE) tokens are not supported", ""};
+  if (dots != 2) return OidcFailure{OidcError::kMalformed, "not a compact JWS (header.payload.signature)", ""};
+  size_t d1 = token.find('.');
+  size_t d2 = token.find('.', d1 + 1);
+  if (d1 == 0 || d2 == d1 + 1) return OidcFailure{OidcError::kMalformed, "empty JWS header or payload", ""};
+  std::string_view h = token.substr(0, d1);
+  uint8_t* raw = nullptr;
+  size_t raw_len = 0;
+  cjose_err err;
+  if (!cjose_base64url_decode(h.data(), h.size(), &raw, &raw_len, &err))
+    return OidcFailure{OidcError::kMalformed, "JWS header is not base64url", ""};
+  std::string text(reinterpret_cast<const char*>(raw), raw_len);
+  cjose_get_dealloc()(raw);
+  nlohmann::json header = nlohmann::json::parse(text, nullptr, false);
+  if (header.is_discarded() || !header.is_object())
+    return OidcFailure{OidcError::kMalformed, "JWS header is not a JSON object", ""};
+  return header;
+}
+
+OidcResult<ValidatedToken> CheckClaims(const OidcProviderConfig& config, const nlohmann::json& header,
+                                       const nlohmann::json& payload, TokenKind kind, SystemTime now,
+                                       const std::string* expected_nonce) {
+  if (!payload.is_object()) return OidcFailure{OidcError::kMalformed, "payload is not a JSON object", ""};
+  const int64_t now_s = Seconds(now);
+  const int64_t leeway = config.leeway.count();
+
+  // iss: exact match (liboauth2's own iss option is unusable).
+  auto iss = payload.find("iss");
+  if (iss == payload.end() || !iss->is_string())
+    return OidcFailure{OidcError::kWrongIssuer, "token has no iss claim", ""};
+  if (iss->get<std::string>() != config.issuer)
+    return OidcFailure{OidcError::kWrongIssuer,
+                       "issuer '" + Printable(iss->get<std::string>(), 128) + "' is not '" + config.issuer + "'", ""};
+
+  // aud / azp (liboauth2 checks neither).
+  auto aud = payload.find("aud");
+  if (aud == payload.end()) return OidcFailure{OidcError::kWrongAudience, "token has no aud claim", ""};
+  if (kind == TokenKind::kIdToken) {
+    if (!AudienceContains(*aud, config.client_id))
+      return OidcFailure{OidcError::kWrongAudience, "ID token audience does not contain client_id '" + config.client_id + "'", ""};
+    auto azp = payload.find("azp");
+    bool multi = aud->is_array() && aud->size() > 1;
+    if (azp != payload.end() && (!azp->is_string() || azp->get<std::string>() != config.client_id))
+      return OidcFailure{OidcError::kWrongAudience, "ID token azp names another client", ""};
+    if (multi && azp == payload.end())
+      return OidcFailure{OidcError::kWrongAudience, "ID token with several audiences and no azp", ""};
+  } else {
+    bool any = false;
+    for (const auto& a : config.AcceptedAudiences()) any = any || AudienceContains(*aud, a);
+    if (!any) return OidcFailure{OidcError::kWrongAudience, "access token audience is not one of the accepted audiences", ""};
+  }
+
+  // exp (required), nbf, iat — on every call, cache hit or not.
+  auto exp = payload.find("exp");
+  if (exp == payload.end() || !exp->is_number())
+    return OidcFailure{OidcError::kMalformed, "token has no numeric exp claim", ""};
+  int64_t exp_s = exp->is_number_float() ? static_cast<int64_t>(exp->get<double>()) : exp->get<int64_t>();
+  if (now_s >= exp_s + leeway)
+    return OidcFailure{OidcError::kExpired, "token expired " + std::to_string(now_s - exp_s) + " s ago (leeway " +
+                                                std::to_string(leeway) + " s)", ""};
+  auto nbf = payload.find("nbf");
+  if (nbf != payload.end()) {
+    if (!nbf->is_number()) return OidcFailure{OidcError::kMalformed, "nbf is not a number", ""};
+    int64_t nbf_s = nbf->is_number_float() ? static_cast<int64_t>(nbf->get<double>()) : nbf->get<int64_t>();
+    if (now_s + leeway < nbf_s)
+      return OidcFailure{OidcError::kNotYetValid, "token not valid before " + std::to_string(nbf_s - now_s) + " s from now", ""};
+  }
+  auto iat = payload.find("iat");
+  if (iat != payload.end()) {
+    if (!iat->is_number()) return OidcFailure{OidcError::kMalformed, "iat is not a number", ""};
+    int64_t iat_s = iat->is_number_float() ? static_cast<int64_t>(iat->get<double>()) : iat->get<int64_t>();
+    if (iat_s > now_s + leeway)
+      return OidcFailure{OidcError::kNotYetValid, "token issued " + std::to_string(iat_s - now_s) + " s in the future", ""};
+  }
+
+  // Token type: an access token (typ at+jwt, RFC 9068) is not an ID token.
+  std::string typ = header.is_object() && header.contains("typ") && header["typ"].is_string() ? header["typ"].get<std::string>() : "";
+  std::transform(typ.begin(), typ.end(), typ.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (kind == TokenKind::kIdToken && (typ == "at+jwt" || typ == "application/at+jwt"))
+    return OidcFailure{OidcError::kWrongTokenType, "an access token (typ at+jwt) was given where an ID token was expected", ""};
+
+  if (expected_nonce != nullptr) {
+    auto nonce = payload.find("nonce");
+    if (nonce == payload.end() || !nonce->is_string() || nonce->get<std::string>() != *expected_nonce)
+      return OidcFailure{OidcError::kNonceMismatch, "ID token nonce does not match the login's nonce", ""};
+  }
+
+  ValidatedToken out;
+  out.expires = SystemTime(std::chrono::seconds(exp_s));
+  const nlohmann::json* user = AtPath(payload, config.username_claim);
+  if (user == nullptr || !user->is_string() || user->get<std::string>().empty() || user->get<std::string>().size() > 256)
+    return OidcFailure{OidcError::kMissingUserName, "token has no usable '" + config.username_claim + "' claim for the user name", ""};
+  out.identity.user = user->get<std::string>();
+  out.identity.source = "oidc:" + config.name;
+
+  // Groups: Entra overage first (never read as "no groups").
+  std::string top = config.groups_claim.substr(0, config.groups_claim.find('.'));
+  auto names = payload.find("_claim_names");
+  if ((names != payload.end() && names->is_object() && (names->contains(top) || names->contains("groups"))) ||
+      (payload.contains("hasgroups") && payload["hasgroups"] == true))
+    return OidcFailure{OidcError::kGroupsOverage, "groups overage: the token refers to groups by _claim_names instead of listing them",
+                       kOverageAdvice};
+  const nlohmann::json* groups = AtPath(payload, config.groups_claim);
+  if (groups == nullptr || groups->is_null()) {
+    if (config.groups_required)
+      return OidcFailure{OidcError::kMissingGroups, "token has no '" + config.groups_claim + "' claim and groups_required is set", ""};
+  } else {
+    bool valid = groups->is_string() || groups->is_array();
+    if (groups->is_array())
+      for (const auto& g : *groups) valid = valid && g.is_string();
+    if (!valid)
+      return OidcFailure{OidcError::kMissingGroups, "claim '" + config.groups_claim + "' is not a list of strings", ""};
+    for (const auto& g : AsStrings(*groups)) {
+      DirectoryGroup dg;
+      dg.cn = g;
+      out.identity.groups.push_back(std::move(dg));
+    }
+  }
+  if (payload.contains("sub")) out.identity.claims["sub"] = AsStrings(payload["sub"]);
+  for (const auto& name : config.claims)
+    if (const nlohmann::json* v = AtPath(payload, name)) out.identity.claims[name] = AsStrings(*v);
+  out.claims = payload;
+  return out;
+}
+
+TokenValidator::TokenValidator(OidcProviderConfig config, std::shared_ptr<JwksCache> keys)
+    : config_(std::move(config)), keys_(std::move(keys)) {}
+
+OidcResult<ValidatedToken> TokenValidator::Validate(std::string_view token, TokenKind kind, SystemTime now,
+                                                    const std::string* expected_nonce) const {
+  try {
+    auto header = DecodeJwsHeader(token, config_.max_token_bytes);
+    if (!header.ok()) return header.failure();
+    const nlohmann::json& h = header.value();
+    if (!h.contains("alg") || !h["alg"].is_string()) return OidcFailure{OidcError::kMalformed, "JWS header has no alg", ""};
+    std::string alg = h["alg"].get<std::string>();
+    std::string lower = alg;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (lower == "none") return OidcFailure{OidcError::kAlgNone, "unsigned token (alg none) refused", ""};
+    if (lower.rfind("hs", 0) == 0)
+      return OidcFailure{OidcError::kHmacRefused,
+                         alg + " token refused: this provider signs with public keys, and an HMAC token could be forged with them", ""};
+    if (std::find(config_.allowed_algs.begin(), config_.allowed_algs.end(), alg) == config_.allowed_algs.end())
+      return OidcFailure{OidcError::kAlgNotAllowed, "algorithm '" + Printable(alg) + "' is not in allowed_algs", ""};
+    if (h.contains("crit")) return OidcFailure{OidcError::kMalformed, "JWS header with crit extensions refused", ""};
+    if (token.back() == '.') return OidcFailure{OidcError::kBadSignature, "token has an empty signature", ""};
+    std::string kid;
+    if (h.contains("kid")) {
+      if (!h["kid"].is_string() || h["kid"].get<std::string>().size() > 256)
+        return OidcFailure{OidcError::kMalformed, "JWS kid is not a short string", ""};
+      kid = h["kid"].get<std::string>();
+    }
+    std::string kty = alg.rfind("ES", 0) == 0 ? "EC" : "RSA";
+    auto keys = keys_->Find(kid, kty, now);
+    if (!keys.ok()) return keys.failure();
+    std::string text(token);
+    std::optional<nlohmann::json> payload;
+    for (const auto& key : keys.value()) {
+      if (!key->alg.empty() && key->alg != alg) continue;
+      payload = VerifyWithLiboauth2(key->verify.get(), text);
+      if (payload) break;
+    }
+    if (!payload)
+      return OidcFailure{OidcError::kBadSignature, "signature does not verify with the provider's key '" + Printable(kid) + "'", ""};
+    return CheckClaims(config_, h, *payload, kind, now, expected_nonce);
+  } catch (const std::exception& e) {
+    return OidcFailure{OidcError::kInternal, std::string("token validation failed: ") + e.what(), ""};
+  }
+}
+
+}  // namespace idb::oidc
