@@ -1,0 +1,54 @@
+// authenticator_factory.h — where idbridged builds its login methods from the
+// configuration. LDAP and OIDC owners add theirs in authenticator_factory.cc.
+//
+// Order matters: password logins try `password` front to back; the first
+// authenticator that knows the user decides (kUnknownUser moves on; an
+// unavailable directory is remembered and the next one is tried, so the local
+// break-glass admin — always last — works while directories are down).
+// Token logins go to `token` (OIDC), device/browser flows to `flows`.
+// Ownership: the set owns its authenticators (shared_ptr: a reload swaps the
+// whole set while in-flight requests finish with the old one).
+// Thread-safety: built once per (re)load, then only read.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auth/authenticator.h"
+#include "common/result.h"
+#include "common/secret.h"
+#include "core/config.h"
+#include "core/diagnostic.h"
+#include "daemon/daemon_settings.h"
+#include "store/store.h"
+
+namespace idb::daemon {
+
+// Token login (OIDC access/ID token). Same outcome shape as a password login.
+class TokenAuthenticator {
+ public:
+  virtual ~TokenAuthenticator() = default;
+  virtual std::string name() const = 0;  // "oidc:entra"
+  virtual AuthOutcome AuthenticateToken(const Secret& token, const std::string& client) = 0;
+};
+
+struct AuthenticatorSet {
+  std::vector<std::shared_ptr<Authenticator>> password;
+  std::vector<std::shared_ptr<TokenAuthenticator>> token;
+  // Finds the authenticator that created a session (by name()) for refresh.
+  Authenticator* ByName(const std::string& name) const;
+};
+
+struct AuthenticatorDeps {
+  store::Store* store = nullptr;   // outlives the set
+  int local_admin_dummy_iterations = 600'000;
+};
+
+// Appends diagnostics (file:line:col) for bad `directories`/`oidc` sections.
+std::shared_ptr<const AuthenticatorSet> BuildAuthenticators(const Config& config, const DaemonSettings& settings,
+                                                            const AuthenticatorDeps& deps,
+                                                            std::vector<Diagnostic>* errors);
+
+}  // namespace idb::daemon

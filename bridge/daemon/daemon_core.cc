@@ -1,0 +1,447 @@
+// daemon_core.cc — see daemon_core.h.
+#include "daemon/daemon_core.h"
+
+#include <chrono>
+#include <iostream>
+#include <utility>
+
+#include "core/engine.h"
+#include "daemon/log.h"
+#include "store/sqlite_store.h"
+
+namespace idb::daemon {
+
+namespace {
+
+constexpr size_t kMaxUserLength = 256;
+
+int64_t ToUnix(SystemTime t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+nlohmann::json DiagnosticsJson(const std::vector<Diagnostic>& errors) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& d : errors) {
+    list.push_back({{"file", d.file}, {"line", d.line}, {"column", d.column}, {"message", d.message},
+                    {"text", d.ToString()}});
+  }
+  return list;
+}
+
+std::string JoinDiagnostics(const std::vector<Diagnostic>& errors) {
+  std::string out;
+  for (const auto& d : errors) out += d.ToString() + "\n";
+  if (!out.empty()) out.pop_back();
+  return out;
+}
+
+std::string MethodOf(const std::string& source) {
+  auto colon = source.find(':');
+  return colon == std::string::npos ? source : source.substr(0, colon);
+}
+
+}  // namespace
+
+Reply ErrorReply(int status, const std::string& code, const std::string& message) {
+  Reply r;
+  r.status = status;
+  r.body = {{"error", {{"code", code}, {"message", message}}}};
+  return r;
+}
+
+std::pair<int, std::string> PublicLoginError(LoginFailure f) {
+  switch (f) {
+    case LoginFailure::kNone: return {200, "ok"};
+    case LoginFailure::kBadCredentials:
+    case LoginFailure::kUnknownUser:
+    case LoginFailure::kEmptyPassword:
+    case LoginFailure::kInvalidUserName: return {401, "bad_credentials"};
+    case LoginFailure::kAccountDisabled: return {403, "account_disabled"};
+    case LoginFailure::kAccountLocked:
+    case LoginFailure::kThrottled: return {403, "account_locked"};
+    case LoginFailure::kAccountExpired: return {403, "account_expired"};
+    case LoginFailure::kPasswordExpired: return {403, "password_expired"};
+    case LoginFailure::kMustChangePassword: return {403, "must_change_password"};
+    case LoginFailure::kNoProfileMapped: return {403, "no_profile_mapped"};
+    case LoginFailure::kDirectoryUnavailable: return {503, "directory_unavailable"};
+    case LoginFailure::kTokenInvalid:
+    case LoginFailure::kTokenExpired: return {401, "token_invalid"};
+    case LoginFailure::kInternal: return {500, "internal"};
+  }
+  return {500, "internal"};
+}
+
+DaemonCore::DaemonCore(DaemonOptions options, std::unique_ptr<store::Store> store)
+    : options_(std::move(options)), store_(std::move(store)) {
+  clock_ = options_.clock ? options_.clock : [] { return std::chrono::system_clock::now(); };
+}
+
+Result<std::unique_ptr<DaemonCore>> DaemonCore::Create(DaemonOptions options) {
+  ConfigLoad load = LoadConfig(options.config_path);
+  if (!load.ok()) return InvalidArgument(JoinDiagnostics(load.errors));
+  const std::string store_path = options.store_override ? *options.store_override : load.config->store.path;
+  if (store_path.empty()) return InvalidArgument(options.config_path + ": store.path is not set (or use --store)");
+  store::SqliteStoreOptions store_options;
+  store_options.create_if_missing = true;
+  store_options.history_retention_days = load.config->store.history_retention_days;
+  auto store = store::OpenSqliteStore(store_path, store_options);
+  if (!store.ok()) return Status(store.status().code(), "store " + store_path + ": " + store.status().message());
+  std::unique_ptr<DaemonCore> core(new DaemonCore(std::move(options), std::move(store).value()));
+  std::vector<Diagnostic> errors;
+  auto runtime = core->BuildRuntime(&errors);
+  if (!runtime.ok()) return runtime.status();
+  core->runtime_ = *runtime;
+  core->sessions_.set_max_sessions(static_cast<size_t>((*runtime)->settings.max_sessions));
+  return core;
+}
+
+Result<std::shared_ptr<const Runtime>> DaemonCore::BuildRuntime(std::vector<Diagnostic>* errors) {
+  ConfigLoad load = LoadConfig(options_.config_path);
+  if (!load.ok()) {
+    *errors = load.errors;
+    return InvalidArgument(JoinDiagnostics(load.errors));
+  }
+  auto settings = ParseDaemonSettings(*load.config, errors);
+  if (!settings) return InvalidArgument(JoinDiagnostics(*errors));
+  if (options_.socket_override) settings->socket_path = *options_.socket_override;
+  AuthenticatorDeps deps;
+  deps.store = store_.get();
+  deps.local_admin_dummy_iterations = options_.local_admin_dummy_iterations;
+  auto auth = BuildAuthenticators(*load.config, *settings, deps, errors);
+  if (!errors->empty() || auth == nullptr) return InvalidArgument(JoinDiagnostics(*errors));
+  auto rt = std::make_shared<Runtime>();
+  rt->config = load.config;
+  rt->settings = std::move(*settings);
+  rt->auth = std::move(auth);
+  return std::shared_ptr<const Runtime>(std::move(rt));
+}
+
+std::shared_ptr<const Runtime> DaemonCore::runtime() const {
+  std::lock_guard<std::mutex> lock(runtime_mu_);
+  return runtime_;
+}
+
+void DaemonCore::RecordLogin(const std::string& user, const std::string& method, const std::string& source,
+                             LoginFailure f, const std::string& client, const std::string& detail) {
+  metrics_.CountLogin(method, LoginFailureName(f));
+  store::LoginRecord rec;
+  rec.time = Now();
+  rec.user = user.substr(0, kMaxUserLength);
+  rec.method = method;
+  rec.source = source;
+  rec.success = f == LoginFailure::kNone;
+  rec.reason = LoginFailureName(f);
+  rec.client = client;
+  rec.detail = detail;
+  Status s = store_->RecordLogin(rec);
+  if (!s.ok()) LogError("login history: " + s.ToString());
+  LogInfo("login user=" + Log::Quote(rec.user) + " method=" + method + " source=" + source +
+          " result=" + rec.reason + " client=" + Log::Quote(client) + (detail.empty() ? "" : " detail=" + Log::Quote(detail)));
+}
+
+void DaemonCore::Audit(const std::string& actor, const std::string& action, const std::string& target,
+                       const std::string& before, const std::string& after) {
+  store::SecurityEvent e;
+  e.actor = actor;
+  e.action = action;
+  e.target = target;
+  e.before = before;
+  e.after = after;
+  auto r = store_->AppendSecurityEvent(e, Now());
+  if (!r.ok()) LogError("security log: " + r.status().ToString());
+}
+
+Reply DaemonCore::SessionReply(const SessionRecord& s, bool include_id) const {
+  Reply r;
+  const auto rt = runtime();
+  const SystemTime now = Now();
+  int64_t expires_in = std::chrono::duration_cast<std::chrono::seconds>(s.expires - now).count();
+  if (expires_in < 0) expires_in = 0;
+  if (include_id) r.body["session"] = s.id;
+  r.body["user"] = s.user;
+  r.body["source"] = s.source;
+  r.body["stale"] = s.stale;
+  r.body["expires_in"] = expires_in;
+  r.body["expires_unix"] = ToUnix(s.expires);
+  r.body["refresh_in"] = rt->settings.session_refresh_s;
+  r.body["refreshed_unix"] = ToUnix(s.refreshed);
+  r.body["decisions"] = s.decisions ? s.decisions->ToJson() : nlohmann::json::object();
+  return r;
+}
+
+Reply DaemonCore::FinishLogin(const AuthOutcome& outcome, const std::string& method, const std::string& source,
+                              const std::string& attempted_user, const std::string& client) {
+  if (!outcome.ok()) {
+    RecordLogin(attempted_user, method, source, outcome.failure, client, outcome.detail);
+    auto [status, code] = PublicLoginError(outcome.failure);
+    return ErrorReply(status, code, "sign-in refused: " + code);
+  }
+  const Identity& identity = outcome.success.identity;
+  const auto rt = runtime();
+  const SystemTime now = Now();
+  auto adjustments = store_->AdjustmentsFor(identity.user, now);
+  if (!adjustments.ok()) {
+    RecordLogin(identity.user, method, source, LoginFailure::kInternal, client,
+                "store: " + adjustments.status().ToString());
+    return ErrorReply(500, "internal", "the store cannot be read; sign-in refused");
+  }
+  auto decisions = std::make_shared<const DecisionSet>(Evaluate(*rt->config->policy, identity, *adjustments, now));
+  if (!decisions->login_allowed()) {
+    RecordLogin(identity.user, method, source, LoginFailure::kNoProfileMapped, client, "");
+    return ErrorReply(403, "no_profile_mapped", "no security profile is mapped to this user");
+  }
+  if (Status s = store_->RememberIdentity(identity, now); !s.ok()) LogError("known users: " + s.ToString());
+  SessionRecord rec;
+  rec.user = identity.user;
+  rec.method = method;
+  rec.source = source;
+  rec.client = client;
+  rec.identity = identity;
+  rec.decisions = decisions;
+  rec.stale = outcome.success.offline;
+  rec.created = now;
+  rec.refreshed = now;
+  rec.expires = now + std::chrono::seconds(rt->settings.session_ttl_s);
+  auto id = sessions_.Create(rec, now);
+  if (!id.ok()) {
+    RecordLogin(identity.user, method, source, LoginFailure::kInternal, client, id.status().message());
+    return ErrorReply(503, "unavailable", id.status().message());
+  }
+  rec.id = *id;
+  RecordLogin(identity.user, method, source, LoginFailure::kNone, client, outcome.success.offline ? "offline" : "");
+  metrics_.CountDecisionSetServed();
+  return SessionReply(rec, /*include_id=*/true);
+}
+
+Reply DaemonCore::Login(const std::string& user, Secret password, const std::string& application,
+                        const Caller& caller) {
+  const std::string client = application.empty() ? caller.client : caller.client + " app=" + application;
+  AuthOutcome outcome;
+  // Refused before any authenticator is asked: empty password, bad user name.
+  if (password.empty()) {
+    outcome.failure = LoginFailure::kEmptyPassword;
+    return FinishLogin(outcome, "password", "", user, client);
+  }
+  if (user.empty() || user.size() > kMaxUserLength || user.find('\0') != std::string::npos) {
+    outcome.failure = LoginFailure::kInvalidUserName;
+    return FinishLogin(outcome, "password", "", user, client);
+  }
+  const auto rt = runtime();
+  LoginRequest request;
+  request.user = user;
+  request.password = std::move(password);
+  request.client = client;
+  bool unavailable = false;
+  std::string unavailable_detail;
+  for (const auto& auth : rt->auth->password) {
+    const auto start = std::chrono::steady_clock::now();
+    AuthOutcome o;
+    try {
+      o = auth->Authenticate(request);
+    } catch (...) {
+      o.failure = LoginFailure::kInternal;
+      o.detail = auth->name() + " threw";
+    }
+    metrics_.ObserveDirectoryLatency(
+        auth->name(), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (o.failure == LoginFailure::kUnknownUser) continue;
+    if (o.failure == LoginFailure::kDirectoryUnavailable) {
+      unavailable = true;
+      unavailable_detail += auth->name() + ": " + o.detail + "; ";
+      continue;
+    }
+    if (o.ok() && o.success.identity.source.empty()) o.success.identity.source = auth->name();
+    return FinishLogin(o, MethodOf(auth->name()), auth->name(), user, client);
+  }
+  outcome.failure = unavailable ? LoginFailure::kDirectoryUnavailable : LoginFailure::kUnknownUser;
+  outcome.detail = unavailable_detail;
+  return FinishLogin(outcome, "password", "", user, client);
+}
+
+Reply DaemonCore::LoginToken(Secret token, const std::string& application, const Caller& caller) {
+  const std::string client = application.empty() ? caller.client : caller.client + " app=" + application;
+  const auto rt = runtime();
+  if (rt->auth->token.empty()) {
+    metrics_.CountLogin("oidc", "unsupported");
+    return ErrorReply(501, "unsupported", "token login is not configured in idbridged (no oidc section)");
+  }
+  if (token.empty()) {
+    AuthOutcome o;
+    o.failure = LoginFailure::kTokenInvalid;
+    return FinishLogin(o, "oidc", "", "", client);
+  }
+  AuthOutcome last;
+  last.failure = LoginFailure::kTokenInvalid;
+  std::string source;
+  for (const auto& auth : rt->auth->token) {
+    AuthOutcome o;
+    try {
+      o = auth->AuthenticateToken(token, client);
+    } catch (...) {
+      o.failure = LoginFailure::kInternal;
+    }
+    source = auth->name();
+    if (o.ok()) {
+      if (o.success.identity.source.empty()) o.success.identity.source = auth->name();
+      return FinishLogin(o, "oidc", auth->name(), o.success.identity.user, client);
+    }
+    last = o;
+  }
+  return FinishLogin(last, "oidc", source, "", client);
+}
+
+Reply DaemonCore::FlowBegin(const std::string& kind, const Caller& caller) {
+  (void)caller;
+  metrics_.CountLogin("oidc", "unsupported");
+  return ErrorReply(501, "unsupported", kind + " login is not configured in idbridged");
+}
+
+Reply DaemonCore::FlowPoll(const std::string& flow, const Caller& caller) {
+  (void)flow;
+  (void)caller;
+  return ErrorReply(501, "unsupported", "device/browser login is not configured in idbridged");
+}
+
+Reply DaemonCore::GetSession(const std::string& id) {
+  if (!LooksLikeSessionId(id)) return ErrorReply(404, "unknown_session", "unknown or expired session");
+  auto s = sessions_.Get(id, Now());
+  if (!s) return ErrorReply(404, "unknown_session", "unknown or expired session");
+  metrics_.CountDecisionSetServed();
+  return SessionReply(*s, /*include_id=*/false);
+}
+
+Reply DaemonCore::RefreshSession(const std::string& id) {
+  if (!LooksLikeSessionId(id)) return ErrorReply(404, "unknown_session", "unknown or expired session");
+  const SystemTime now = Now();
+  auto s = sessions_.Get(id, now);
+  if (!s) return ErrorReply(404, "unknown_session", "unknown or expired session");
+  const auto rt = runtime();
+  Identity identity = s->identity;
+  bool stale = s->stale;
+  if (Authenticator* auth = rt->auth->ByName(s->source)) {
+    const auto start = std::chrono::steady_clock::now();
+    Result<Identity> fresh = auth->Lookup(s->user);
+    metrics_.ObserveDirectoryLatency(
+        auth->name(), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (fresh.ok()) {
+      identity = std::move(fresh).value();
+      if (identity.source.empty()) identity.source = s->source;
+      stale = false;
+    } else if (fresh.status().code() == ErrorCode::kNotFound) {
+      sessions_.Remove(id);
+      Audit("idbridged", "session.end", s->user, "null", "{\"reason\":\"user gone from " + s->source + "\"}");
+      return ErrorReply(404, "unknown_session", "the user no longer exists; session ended");
+    } else if (fresh.status().code() == ErrorCode::kUnavailable) {
+      stale = true;  // keep the last known groups, marked stale
+    }
+    // kFailedPrecondition: this source cannot look users up; keep the identity.
+  } else if (s->source != "local") {
+    // The authenticator was removed from the configuration: end the session.
+    sessions_.Remove(id);
+    return ErrorReply(404, "unknown_session", "the login method of this session is no longer configured");
+  } else {
+    // Local admin disabled by configuration: end its sessions.
+    sessions_.Remove(id);
+    return ErrorReply(404, "unknown_session", "local administrator logins are disabled");
+  }
+  auto adjustments = store_->AdjustmentsFor(s->user, now);
+  if (!adjustments.ok()) {
+    LogError("refresh: store: " + adjustments.status().ToString());
+    return ErrorReply(503, "unavailable", "the store cannot be read; decisions not refreshed");
+  }
+  auto decisions = std::make_shared<const DecisionSet>(Evaluate(*rt->config->policy, identity, *adjustments, now));
+  if (!sessions_.Update(id, identity, decisions, stale, now)) {
+    return ErrorReply(404, "unknown_session", "unknown or expired session");
+  }
+  s->identity = identity;
+  s->decisions = decisions;
+  s->stale = stale;
+  s->refreshed = now;
+  metrics_.CountDecisionSetServed();
+  return SessionReply(*s, /*include_id=*/false);
+}
+
+Reply DaemonCore::Logout(const std::string& id, const Caller& caller) {
+  if (!LooksLikeSessionId(id)) return ErrorReply(404, "unknown_session", "unknown or expired session");
+  auto s = sessions_.Get(id, Now());
+  if (!s || !sessions_.Remove(id)) return ErrorReply(404, "unknown_session", "unknown or expired session");
+  LogInfo("logout user=" + Log::Quote(s->user) + " client=" + Log::Quote(caller.client));
+  Reply r;
+  r.body = {{"ok", true}};
+  return r;
+}
+
+Reply DaemonCore::Check(const std::string& id, const std::string& permission, const std::string& location,
+                        const std::string& warehouse) {
+  if (permission.empty()) return ErrorReply(400, "bad_request", "'permission' is required");
+  std::optional<SessionRecord> s;
+  if (LooksLikeSessionId(id)) s = sessions_.Get(id, Now());
+  bool allow = s && s->decisions && s->decisions->Check(permission, location, warehouse);
+  metrics_.CountCheck(allow);
+  Reply r;
+  r.body = {{"allow", allow}};
+  if (!s) r.body["reason"] = "unknown or expired session";
+  return r;
+}
+
+Reply DaemonCore::Reload(const Caller& caller) {
+  if (!caller.admin) return ErrorReply(403, "forbidden", "reload needs an admin uid (daemon.admin_uids)");
+  std::lock_guard<std::mutex> reload_lock(reload_mu_);
+  const auto old = runtime();
+  std::vector<Diagnostic> errors;
+  auto fresh = BuildRuntime(&errors);
+  if (!fresh.ok()) {
+    metrics_.CountReload(false);
+    LogError("reload rejected, keeping configuration " + old->config->files_hash.substr(0, 12) + ":\n" +
+             fresh.status().message());
+    nlohmann::json after = {{"rejected", true}, {"errors", errors.size()}};
+    Audit(caller.client, "config.reload.rejected", options_.config_path,
+          nlohmann::json({{"files_hash", old->config->files_hash}}).dump(), after.dump());
+    Reply r = ErrorReply(422, "invalid_config", "the new configuration is invalid; the old one stays");
+    r.body["error"]["errors"] = DiagnosticsJson(errors);
+    r.body["files_hash"] = old->config->files_hash;
+    return r;
+  }
+  if ((*fresh)->settings.socket_path != old->settings.socket_path) {
+    LogWarn("daemon.socket changed; the new path takes effect at the next restart");
+  }
+  {
+    std::lock_guard<std::mutex> lock(runtime_mu_);
+    runtime_ = *fresh;
+  }
+  sessions_.set_max_sessions(static_cast<size_t>((*fresh)->settings.max_sessions));
+  metrics_.CountReload(true);
+  Audit(caller.client, "config.reload", options_.config_path,
+        nlohmann::json({{"files_hash", old->config->files_hash}}).dump(),
+        nlohmann::json({{"files_hash", (*fresh)->config->files_hash}}).dump());
+  LogInfo("configuration reloaded: " + (*fresh)->config->files_hash);
+  Reply r;
+  r.body = {{"ok", true}, {"files_hash", (*fresh)->config->files_hash}};
+  return r;
+}
+
+Reply DaemonCore::Revoke(const std::string& user, const Caller& caller) {
+  if (!caller.admin) return ErrorReply(403, "forbidden", "revoke needs an admin uid (daemon.admin_uids)");
+  if (user.empty() || user.size() > kMaxUserLength) return ErrorReply(400, "bad_request", "'user' is required");
+  size_t n = sessions_.RevokeUser(user);
+  Audit(caller.client, "session.revoke", user, "null", nlohmann::json({{"sessions", n}}).dump());
+  LogInfo("revoked " + std::to_string(n) + " session(s) of " + Log::Quote(user) + " by " + caller.client);
+  Reply r;
+  r.body = {{"revoked", n}};
+  return r;
+}
+
+Reply DaemonCore::Health() const {
+  const auto rt = runtime();
+  Reply r;
+  r.body = {{"status", "ok"},
+            {"protocol", kProtocolVersion},
+            {"version", "0.1.0"},
+            {"files_hash", rt->config->files_hash},
+            {"sessions", sessions_.Count()}};
+  return r;
+}
+
+std::string DaemonCore::MetricsText() const { return metrics_.Render(sessions_.Count()); }
+
+}  // namespace idb::daemon

@@ -1,0 +1,123 @@
+// daemon_core.h — idbridged's request logic, independent of HTTP: logins,
+// sessions, refresh, check, logout, reload, revoke, health, metrics.
+//
+// Why apart from the HTTP layer: unit tests drive it directly with an
+// injected clock, and the TLS listener reuses it. Every method answers a Reply
+// (HTTP status + JSON body, docs/protocol.md); errors are
+// {"error":{"code","message"}} with the public codes of the protocol — a login
+// never tells "no such user" from "wrong password".
+//
+// Configuration lives in an immutable Runtime snapshot (config + daemon
+// settings + authenticators). Readers copy the shared_ptr under a short mutex;
+// Reload() builds a complete new snapshot and swaps it in one assignment, so
+// an in-flight request finishes with the snapshot it started with and an
+// invalid configuration never replaces a valid one.
+//
+// Ownership: owns the Store (opened once; its path is not reloadable), the
+// session table and the metrics.
+// Thread-safety: every public method is safe for concurrent use.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "common/secret.h"
+#include "core/config.h"
+#include "daemon/authenticator_factory.h"
+#include "daemon/daemon_settings.h"
+#include "daemon/metrics.h"
+#include "daemon/session_table.h"
+#include "store/store.h"
+
+namespace idb::daemon {
+
+constexpr int kProtocolVersion = 1;
+
+struct DaemonOptions {
+  std::string config_path;
+  std::optional<std::string> socket_override;  // --socket
+  std::optional<std::string> store_override;   // --store
+  std::function<SystemTime()> clock;           // default: system_clock::now
+  // Cost of the dummy PBKDF2 for unknown local admins (tests lower it).
+  int local_admin_dummy_iterations = 600'000;
+};
+
+struct Runtime {
+  std::shared_ptr<const Config> config;
+  DaemonSettings settings;
+  std::shared_ptr<const AuthenticatorSet> auth;
+};
+
+struct Reply {
+  int status = 200;
+  nlohmann::json body = nlohmann::json::object();
+};
+
+// Who is calling (from SO_PEERCRED or the TLS listener).
+struct Caller {
+  std::string client;  // "uid=1000 gid=1000 pid=42" / "tls 203.0.113.4:5123"
+  bool admin = false;  // uid in daemon.admin_uids
+};
+
+Reply ErrorReply(int status, const std::string& code, const std::string& message);
+
+class DaemonCore {
+ public:
+  // Loads the configuration (errors: kInvalidArgument with every
+  // "file:line:col: message", one per line) and opens the store.
+  static Result<std::unique_ptr<DaemonCore>> Create(DaemonOptions options);
+
+  std::shared_ptr<const Runtime> runtime() const;
+  SystemTime Now() const { return clock_(); }
+
+  Reply Login(const std::string& user, Secret password, const std::string& application, const Caller& caller);
+  Reply LoginToken(Secret token, const std::string& application, const Caller& caller);
+  Reply FlowBegin(const std::string& kind, const Caller& caller);  // "device" | "browser"
+  Reply FlowPoll(const std::string& flow, const Caller& caller);
+  Reply GetSession(const std::string& id);
+  Reply RefreshSession(const std::string& id);
+  Reply Logout(const std::string& id, const Caller& caller);
+  Reply Check(const std::string& id, const std::string& permission, const std::string& location,
+              const std::string& warehouse);
+  Reply Reload(const Caller& caller);
+  Reply Revoke(const std::string& user, const Caller& caller);
+  Reply Health() const;
+  std::string MetricsText() const;
+
+  Metrics& metrics() { return metrics_; }
+  SessionTable& sessions() { return sessions_; }
+  store::Store& store() { return *store_; }
+
+ private:
+  DaemonCore(DaemonOptions options, std::unique_ptr<store::Store> store);
+  // Builds a snapshot from a config file; diagnostics on failure.
+  Result<std::shared_ptr<const Runtime>> BuildRuntime(std::vector<Diagnostic>* errors);
+  Reply SessionReply(const SessionRecord& s, bool include_id) const;
+  void RecordLogin(const std::string& user, const std::string& method, const std::string& source, LoginFailure f,
+                   const std::string& client, const std::string& detail);
+  void Audit(const std::string& actor, const std::string& action, const std::string& target,
+             const std::string& before, const std::string& after);
+  Reply FinishLogin(const AuthOutcome& outcome, const std::string& method, const std::string& source,
+                    const std::string& attempted_user, const std::string& client);
+
+  DaemonOptions options_;
+  std::function<SystemTime()> clock_;
+  std::unique_ptr<store::Store> store_;
+  mutable std::mutex runtime_mu_;            // guards runtime_ (the pointer, not the object)
+  std::shared_ptr<const Runtime> runtime_;
+  std::mutex reload_mu_;                     // one reload at a time
+  SessionTable sessions_{100000};
+  Metrics metrics_;
+};
+
+// LoginFailure → (HTTP status, public wire code). Unknown user = bad credentials.
+std::pair<int, std::string> PublicLoginError(LoginFailure f);
+
+}  // namespace idb::daemon

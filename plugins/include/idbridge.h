@@ -1,0 +1,235 @@
+/*
+ * idbridge.h — the stable C ABI of libidbridge.so.1, the plugin a fleet
+ * application loads to sign users in through idbridged and to ask
+ * "may this user do X at location L / warehouse W".
+ *
+ * Why a C ABI: the host may be written in anything and built with any
+ * compiler; the plugin is a guest in its process (STYLE.md). This header
+ * compiles as C99 and as C++; nothing C++ crosses it, no exception escapes it.
+ *
+ * THIN CLIENT: the library only talks HTTP/1.1+JSON to idbridged over a UNIX
+ * socket and keeps each session's decision set in memory; passwords are sent
+ * to the daemon and wiped from the library's copies, never stored or logged.
+ *
+ * STABILITY RULES (SQLite, Redis, PAM):
+ *  - Status codes are append-only and never change meaning. A host MUST treat
+ *    any code it does not know as a failure/deny.
+ *  - Every struct that crosses the ABI starts with `size_t struct_size`; new
+ *    members are only ever appended. Structs the host fills (options) carry the
+ *    size the host was compiled with, and the library reads only that much.
+ *    Structs the library hands out are read through pointers, never indexed as
+ *    arrays, so they can grow. tests/plugin/abi_layout_test.* freezes layouts.
+ *  - idb_abi_version() returns IDB_ABI_VERSION of the library at run time; the
+ *    major part (>> 16) equals the soname number and only changes with it.
+ *
+ * OWNERSHIP: every input pointer is borrowed for the duration of the call.
+ * Every handle or list handed out is owned by the caller and freed only with
+ * the matching idb_*_free / idb_*_close function of this library (never with
+ * free()). Strings inside a list live exactly as long as the list. Strings
+ * returned as `const char*` by idb_strerror()/idb_version() are static.
+ *
+ * THREAD-SAFETY: every function is safe to call from any thread at any time.
+ * One idb_client may be shared by all threads. One idb_session may be used by
+ * many threads at once for idb_check()/idb_session_*(); idb_session_close()
+ * must not race with other calls on the same session (the usual rule for
+ * freeing). idb_check() takes no lock and does not allocate.
+ *
+ * FAIL CLOSED: idb_check() answers IDB_DENY for a NULL/unknown/expired/
+ * logged-out/revoked session, a NULL permission, or any internal trouble.
+ * A daemon that cannot be reached gives IDB_E_DAEMON_UNAVAILABLE (or
+ * IDB_E_TIMEOUT once the configured timeout passes); it never hangs longer.
+ *
+ * GUEST MANNERS: no signal handlers are installed; during a request SIGPIPE
+ * is blocked in the calling thread only and one we caused is consumed
+ * (libpq's technique), so a daemon dying mid-request never kills the host;
+ * no exit()/abort(), no locale, umask or environment changes, no threads. After fork() in the
+ * child, only idb_session_close()/idb_client_close() may be called on handles
+ * inherited from the parent; open new ones.
+ *
+ * REFRESH: a session's decisions are re-fetched from the daemon when the
+ * daemon's refresh interval has passed: lazily by the first idb_check() after
+ * it passes (that one call waits for the round trip; other threads keep
+ * answering from the previous set), or explicitly with idb_session_refresh().
+ * If the daemon cannot be reached, the previous decisions are kept until the
+ * session expires (then everything is denied); a session the daemon no longer
+ * knows (logout, revoke, expiry) denies everything from then on.
+ */
+#ifndef IDBRIDGE_H
+#define IDBRIDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define IDB_API __attribute__((visibility("default")))
+#else
+#define IDB_API
+#endif
+
+/* Major version << 16 | minor. Major == soname number (libidbridge.so.1). */
+#define IDB_ABI_VERSION_MAJOR 1
+#define IDB_ABI_VERSION_MINOR 0
+#define IDB_ABI_VERSION ((IDB_ABI_VERSION_MAJOR << 16) | IDB_ABI_VERSION_MINOR)
+
+/* Where idbridged listens unless the host says otherwise. */
+#define IDB_DEFAULT_SOCKET "/run/idbridge/idbridged.sock"
+
+/* ---- status codes (append-only; unknown code = failure, deny) ---------- */
+typedef int idb_status;
+enum {
+  IDB_OK = 0,
+  IDB_E_BAD_CREDENTIALS = 1,      /* wrong user name OR wrong password (never told apart) */
+  IDB_E_ACCOUNT_DISABLED = 2,
+  IDB_E_ACCOUNT_LOCKED = 3,       /* locked by the directory or by too many attempts */
+  IDB_E_ACCOUNT_EXPIRED = 4,
+  IDB_E_PASSWORD_EXPIRED = 5,
+  IDB_E_MUST_CHANGE_PASSWORD = 6,
+  IDB_E_NO_PROFILE = 7,           /* signed in, but no security profile is mapped */
+  IDB_E_DIRECTORY_UNAVAILABLE = 8,/* the daemon cannot reach LDAP/AD/OIDC */
+  IDB_E_DAEMON_UNAVAILABLE = 9,   /* idbridged cannot be reached */
+  IDB_E_TIMEOUT = 10,             /* idbridged did not answer within the timeout */
+  IDB_E_BAD_ARGUMENT = 11,        /* NULL/empty/oversized argument, bad options */
+  IDB_E_SESSION_UNKNOWN = 12,     /* session expired, logged out or revoked */
+  IDB_E_UNSUPPORTED = 13,         /* the login method is not configured in idbridged */
+  IDB_E_INTERNAL = 14,            /* a bug or an unexpected failure (see idb_last_error) */
+  IDB_E_PENDING = 15,             /* device/browser login: the user has not finished yet */
+  IDB_E_PERMISSION_DENIED = 16,   /* idbridged refused this process (socket allow-list) */
+  IDB_E_TOKEN_INVALID = 17,       /* token login: signature, issuer, audience or expiry refused */
+  IDB_E_PROTOCOL = 18             /* idbridged speaks an incompatible protocol version */
+};
+
+/* idb_check() answers. Anything other than IDB_ALLOW means deny. */
+#define IDB_DENY 0
+#define IDB_ALLOW 1
+
+/* Scope kinds of a permission (idb_permission.scope). */
+#define IDB_SCOPE_NONE 0
+#define IDB_SCOPE_LOCATION 1
+#define IDB_SCOPE_WAREHOUSE 2
+
+/* ---- opaque handles --------------------------------------------------- */
+/* OWNERSHIP: created by idb_client_open, freed by idb_client_close. */
+typedef struct idb_client idb_client;
+/* OWNERSHIP: created by idb_login, idb_login_token or idb_flow_poll; freed by idb_session_close.
+ * A session stays usable after its client is closed. */
+typedef struct idb_session idb_session;
+/* OWNERSHIP: created by idb_device_begin/idb_browser_begin, freed by idb_flow_free. */
+typedef struct idb_flow idb_flow;
+
+/* ---- structs (struct_size first, append-only, layout frozen by tests) -- */
+
+/* Filled by the host. Start from IDB_CLIENT_OPTIONS_INIT so struct_size is set. */
+typedef struct idb_client_options {
+  size_t struct_size;          /* sizeof(idb_client_options) as the host was compiled */
+  const char *socket_path;     /* NULL = IDB_DEFAULT_SOCKET; copied by idb_client_open */
+  uint32_t connect_timeout_ms; /* 0 = 2000: connecting to the socket */
+  uint32_t request_timeout_ms; /* 0 = 15000: a whole request (logins wait on directories) */
+  const char *application;     /* optional name recorded in login history; copied */
+} idb_client_options;
+
+#define IDB_CLIENT_OPTIONS_INIT {sizeof(idb_client_options), NULL, 0, 0, NULL}
+
+/* Handed out by idb_session_profiles; free with idb_string_list_free. */
+typedef struct idb_string_list {
+  size_t struct_size;
+  size_t count;
+  const char *const *items; /* count strings, UTF-8, NUL-terminated */
+} idb_string_list;
+
+/* One granted permission with where it holds. */
+typedef struct idb_permission {
+  size_t struct_size;
+  const char *name;          /* "work_orders.delete" */
+  int scope;                 /* IDB_SCOPE_* */
+  int all_except;            /* 1: everywhere except `places`; 0: only `places` */
+  size_t place_count;        /* all_except=1 and place_count=0: everywhere */
+  const char *const *places; /* location or warehouse names */
+} idb_permission;
+
+/* Handed out by idb_session_permissions; free with idb_permission_list_free. */
+typedef struct idb_permission_list {
+  size_t struct_size;
+  size_t count;
+  const idb_permission *const *items; /* pointers: idb_permission may grow */
+} idb_permission_list;
+
+/* Handed out by idb_session_info; free with idb_session_info_free. */
+typedef struct idb_session_info {
+  size_t struct_size;
+  const char *user;       /* canonical user name the daemon signed in */
+  const char *source;     /* "local", "ldap:corp", "oidc:entra" */
+  int stale;              /* 1: decided from cached credentials (directory down) */
+  int64_t expires_unix;   /* session end, seconds since the epoch (UTC) */
+  int64_t refreshed_unix; /* when the decisions were last fetched */
+} idb_session_info;
+
+/* Handed out by idb_flow_info; free with idb_flow_info_free. */
+typedef struct idb_flow_info {
+  size_t struct_size;
+  const char *user_code;        /* device flow: code to type; browser flow: "" */
+  const char *verification_uri; /* page the user opens */
+  const char *verification_uri_complete; /* same with the code filled in, or "" */
+  uint32_t interval_s;          /* poll no faster than this */
+  int64_t expires_unix;
+} idb_flow_info;
+
+/* ---- library ---------------------------------------------------------- */
+IDB_API uint32_t idb_abi_version(void);
+IDB_API const char *idb_version(void);          /* "0.1.0"; static */
+IDB_API const char *idb_strerror(idb_status s); /* static English text; never NULL */
+/* Copies the calling thread's last error detail (never secret) into buf,
+ * truncated and NUL-terminated; "" if none. Returns the full length. */
+IDB_API size_t idb_last_error(char *buf, size_t buf_len);
+
+/* ---- client ----------------------------------------------------------- */
+/* Does not contact the daemon (open works before idbridged starts). */
+IDB_API idb_status idb_client_open(const idb_client_options *options, idb_client **out);
+/* Asks idbridged for its health and protocol version: IDB_OK, IDB_E_PROTOCOL,
+ * IDB_E_DAEMON_UNAVAILABLE, IDB_E_TIMEOUT, IDB_E_PERMISSION_DENIED. */
+IDB_API idb_status idb_client_ping(idb_client *client);
+IDB_API void idb_client_close(idb_client *client); /* NULL is fine */
+
+/* ---- logins (each gives a session on IDB_OK, *out untouched otherwise) -- */
+/* Empty password: IDB_E_BAD_CREDENTIALS without contacting anything. */
+IDB_API idb_status idb_login(idb_client *client, const char *user, const char *password,
+                             idb_session **out);
+/* An OpenID Connect access or ID token the host obtained itself. */
+IDB_API idb_status idb_login_token(idb_client *client, const char *token, idb_session **out);
+/* Device flow (RFC 8628): show idb_flow_info to the user, then poll. */
+IDB_API idb_status idb_device_begin(idb_client *client, idb_flow **out);
+/* Browser flow (code + PKCE, redirect handled by idbridged). */
+IDB_API idb_status idb_browser_begin(idb_client *client, idb_flow **out);
+IDB_API idb_status idb_flow_info_get(const idb_flow *flow, idb_flow_info **out);
+IDB_API void idb_flow_info_free(idb_flow_info *info);
+/* IDB_E_PENDING until the user finished; then IDB_OK and a session. */
+IDB_API idb_status idb_flow_poll(idb_client *client, idb_flow *flow, idb_session **out);
+IDB_API void idb_flow_free(idb_flow *flow);
+
+/* ---- decisions -------------------------------------------------------- */
+/* IDB_ALLOW or IDB_DENY, answered from the session's cached decision set.
+ * location / warehouse: NULL or "" = none given; a location-scoped permission
+ * without a location is allowed only if granted everywhere. */
+IDB_API int idb_check(const idb_session *session, const char *permission,
+                      const char *location, const char *warehouse);
+IDB_API idb_status idb_session_profiles(const idb_session *session, idb_string_list **out);
+IDB_API idb_status idb_session_permissions(const idb_session *session, idb_permission_list **out);
+IDB_API idb_status idb_session_info_get(const idb_session *session, idb_session_info **out);
+/* Fetches fresh decisions now. IDB_E_SESSION_UNKNOWN: the session ended (all denied). */
+IDB_API idb_status idb_session_refresh(idb_session *session);
+/* Ends the session in idbridged; every later check denies. Frees nothing. */
+IDB_API idb_status idb_logout(idb_session *session);
+IDB_API void idb_session_close(idb_session *session); /* frees the handle; NULL is fine */
+
+IDB_API void idb_string_list_free(idb_string_list *list);
+IDB_API void idb_permission_list_free(idb_permission_list *list);
+IDB_API void idb_session_info_free(idb_session_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IDBRIDGE_H */

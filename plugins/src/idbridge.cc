@@ -1,0 +1,392 @@
+// idbridge.cc — the exported C functions of libidbridge.so.1 (idbridge.h).
+//
+// Every function catches every exception (none crosses the ABI), validates its
+// arguments (IDB_E_BAD_ARGUMENT, never a crash), records a detail message for
+// idb_last_error() in a thread-local, and wipes its copies of passwords and
+// tokens before freeing them.
+// Thread-safety: see idbridge.h; the only shared mutable state is per handle.
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon_client.h"
+#include "idbridge.h"
+#include "plugin_session.h"
+
+using idb::plugin::CallResult;
+using idb::plugin::DaemonClient;
+using idb::plugin::PluginSession;
+
+struct idb_client {
+  std::shared_ptr<const DaemonClient> daemon;
+};
+
+struct idb_flow {
+  std::string id;  // the daemon's flow handle (a bearer secret: wiped)
+  std::string user_code, verification_uri, verification_uri_complete;
+  uint32_t interval_s = 5;
+  int64_t expires_unix = 0;
+  ~idb_flow() { idb::plugin::Wipe(id); }
+};
+
+namespace {
+
+constexpr size_t kMaxUserLength = 256;
+constexpr size_t kMaxSecretLength = 16384;  // tokens are long; passwords are not
+constexpr uint32_t kDefaultConnectMs = 2000;
+constexpr uint32_t kDefaultRequestMs = 15000;
+
+thread_local std::string t_last_error;
+
+idb_status SetError(idb_status s, std::string message) {
+  try {
+    t_last_error = std::move(message);
+  } catch (...) {
+  }
+  return s;
+}
+
+idb_status Ok() {
+  t_last_error.clear();
+  return IDB_OK;
+}
+
+// Runs `fn` with the ABI's manners: exceptions become IDB_E_INTERNAL.
+template <typename Fn>
+idb_status Guard(Fn&& fn) noexcept {
+  try {
+    return fn();
+  } catch (const std::bad_alloc&) {
+    return SetError(IDB_E_INTERNAL, "out of memory");
+  } catch (const std::exception& e) {
+    return SetError(IDB_E_INTERNAL, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return SetError(IDB_E_INTERNAL, "internal error");
+  }
+}
+
+bool BoundedString(const char* s, size_t max) {
+  return s != nullptr && s[0] != '\0' && ::strnlen(s, max + 1) <= max;
+}
+
+// Builds a session handle from a successful login/poll answer.
+idb_status MakeSession(const std::shared_ptr<const DaemonClient>& daemon, CallResult& r,
+                       idb_session** out) {
+  const auto& body = r.body;
+  if (!body.contains("session") || !body["session"].is_string()) {
+    return SetError(IDB_E_PROTOCOL, "login answer without a session id");
+  }
+  auto state = idb::plugin::ParseSessionState(body, idb::plugin::CoarseNowMs());
+  if (!state.ok()) return SetError(IDB_E_PROTOCOL, state.status().message());
+  int64_t refresh_in = body.value("refresh_in", int64_t{300});
+  auto impl = std::make_unique<PluginSession>(daemon, body["session"].get<std::string>(),
+                                              std::move(state).value(), refresh_in * 1000);
+  *out = new idb_session(std::move(impl));
+  return Ok();
+}
+
+idb_status LoginWith(idb_client* client, const char* path, nlohmann::json request,
+                     const char* secret_key, idb_session** out) {
+  request["application"] = client->daemon->application();
+  std::string body = request.dump();
+  if (secret_key != nullptr) idb::plugin::Wipe(request[secret_key].get_ref<std::string&>());
+  CallResult r = client->daemon->Call("POST", path, body);
+  idb::plugin::Wipe(body);
+  if (r.status != IDB_OK) return SetError(r.status, r.message);
+  return MakeSession(client->daemon, r, out);
+}
+
+char* CopyString(const std::string& s) {
+  char* p = new char[s.size() + 1];
+  std::memcpy(p, s.c_str(), s.size() + 1);
+  return p;
+}
+
+const char* const* CopyStrings(const std::vector<std::string>& v) {
+  auto** arr = new const char*[v.size() + 1];
+  for (size_t i = 0; i < v.size(); ++i) arr[i] = CopyString(v[i]);
+  arr[v.size()] = nullptr;
+  return arr;
+}
+
+void FreeStrings(const char* const* arr, size_t n) {
+  if (arr == nullptr) return;
+  for (size_t i = 0; i < n; ++i) delete[] arr[i];
+  delete[] arr;
+}
+
+idb_status FlowBegin(idb_client* client, const char* path, idb_flow** out) {
+  if (client == nullptr || out == nullptr) return SetError(IDB_E_BAD_ARGUMENT, "client and out are required");
+  nlohmann::json request = {{"application", client->daemon->application()}};
+  CallResult r = client->daemon->Call("POST", path, request.dump());
+  if (r.status != IDB_OK) return SetError(r.status, r.message);
+  if (!r.body.contains("flow") || !r.body["flow"].is_string()) {
+    return SetError(IDB_E_PROTOCOL, "flow answer without a flow id");
+  }
+  auto flow = std::make_unique<idb_flow>();
+  flow->id = r.body["flow"].get<std::string>();
+  flow->user_code = r.body.value("user_code", std::string());
+  flow->verification_uri = r.body.value("verification_uri", std::string());
+  flow->verification_uri_complete = r.body.value("verification_uri_complete", std::string());
+  flow->interval_s = r.body.value("interval", uint32_t{5});
+  flow->expires_unix = r.body.value("expires_unix", int64_t{0});
+  *out = flow.release();
+  return Ok();
+}
+
+}  // namespace
+
+extern "C" {
+
+IDB_API uint32_t idb_abi_version(void) { return IDB_ABI_VERSION; }
+
+IDB_API const char* idb_version(void) { return "0.1.0"; }
+
+IDB_API size_t idb_last_error(char* buf, size_t buf_len) {
+  const std::string& e = t_last_error;
+  if (buf != nullptr && buf_len > 0) {
+    size_t n = e.size() < buf_len - 1 ? e.size() : buf_len - 1;
+    std::memcpy(buf, e.data(), n);
+    buf[n] = '\0';
+  }
+  return e.size();
+}
+
+IDB_API idb_status idb_client_open(const idb_client_options* options, idb_client** out) {
+  return Guard([&]() -> idb_status {
+    if (out == nullptr) return SetError(IDB_E_BAD_ARGUMENT, "out is NULL");
+    // Read only the members the host's struct has (struct_size), so an older
+    // host with a shorter struct works with a newer library.
+    idb_client_options o = IDB_CLIENT_OPTIONS_INIT;
+    if (options != nullptr) {
+      if (options->struct_size < offsetof(idb_client_options, socket_path) + sizeof(const char*) ||
+          options->struct_size > 4096) {
+        return SetError(IDB_E_BAD_ARGUMENT, "idb_client_options.struct_size is not set (use IDB_CLIENT_OPTIONS_INIT)");
+      }
+      std::memcpy(&o, options, options->struct_size < sizeof(o) ? options->struct_size : sizeof(o));
+      o.struct_size = sizeof(o);
+    }
+    std::string path = o.socket_path != nullptr ? o.socket_path : IDB_DEFAULT_SOCKET;
+    if (path.empty() || path.size() >= 108) {
+      return SetError(IDB_E_BAD_ARGUMENT, "socket path is empty or longer than 107 bytes");
+    }
+    uint32_t connect_ms = o.connect_timeout_ms ? o.connect_timeout_ms : kDefaultConnectMs;
+    uint32_t request_ms = o.request_timeout_ms ? o.request_timeout_ms : kDefaultRequestMs;
+    std::string app = o.application != nullptr ? std::string(o.application).substr(0, 64) : "";
+    auto client = std::make_unique<idb_client>();
+    client->daemon = std::make_shared<const DaemonClient>(path, connect_ms, request_ms, app);
+    *out = client.release();
+    return Ok();
+  });
+}
+
+IDB_API idb_status idb_client_ping(idb_client* client) {
+  return Guard([&]() -> idb_status {
+    if (client == nullptr) return SetError(IDB_E_BAD_ARGUMENT, "client is NULL");
+    CallResult r = client->daemon->Call("GET", "/v1/health", "");
+    if (r.status != IDB_OK) return SetError(r.status, r.message);
+    if (r.body.value("protocol", 0) != 1) {
+      return SetError(IDB_E_PROTOCOL, "idbridged speaks protocol " + r.body.value("protocol", nlohmann::json()).dump());
+    }
+    return Ok();
+  });
+}
+
+IDB_API void idb_client_close(idb_client* client) { delete client; }
+
+IDB_API idb_status idb_login(idb_client* client, const char* user, const char* password,
+                             idb_session** out) {
+  return Guard([&]() -> idb_status {
+    if (client == nullptr || out == nullptr) return SetError(IDB_E_BAD_ARGUMENT, "client and out are required");
+    if (!BoundedString(user, kMaxUserLength)) {
+      return SetError(IDB_E_BAD_ARGUMENT, "user name is empty or longer than 256 bytes");
+    }
+    // Empty password: refused here, before anything is sent anywhere.
+    if (password == nullptr || password[0] == '\0') {
+      return SetError(IDB_E_BAD_CREDENTIALS, "empty password");
+    }
+    if (::strnlen(password, kMaxSecretLength + 1) > kMaxSecretLength) {
+      return SetError(IDB_E_BAD_ARGUMENT, "password is too long");
+    }
+    nlohmann::json request = {{"user", user}, {"password", password}};
+    return LoginWith(client, "/v1/login", std::move(request), "password", out);
+  });
+}
+
+IDB_API idb_status idb_login_token(idb_client* client, const char* token, idb_session** out) {
+  return Guard([&]() -> idb_status {
+    if (client == nullptr || out == nullptr) return SetError(IDB_E_BAD_ARGUMENT, "client and out are required");
+    if (!BoundedString(token, kMaxSecretLength)) {
+      return SetError(IDB_E_BAD_ARGUMENT, "token is empty or longer than 16384 bytes");
+    }
+    nlohmann::json request = {{"token", token}};
+    return LoginWith(client, "/v1/login/token", std::move(request), "token", out);
+  });
+}
+
+IDB_API idb_status idb_device_begin(idb_client* client, idb_flow** out) {
+  return Guard([&]() { return FlowBegin(client, "/v1/login/device", out); });
+}
+
+IDB_API idb_status idb_browser_begin(idb_client* client, idb_flow** out) {
+  return Guard([&]() { return FlowBegin(client, "/v1/login/browser", out); });
+}
+
+IDB_API idb_status idb_flow_info_get(const idb_flow* flow, idb_flow_info** out) {
+  return Guard([&]() -> idb_status {
+    if (flow == nullptr || out == nullptr) return SetError(IDB_E_BAD_ARGUMENT, "flow and out are required");
+    auto* info = new idb_flow_info{};
+    info->struct_size = sizeof(idb_flow_info);
+    info->user_code = CopyString(flow->user_code);
+    info->verification_uri = CopyString(flow->verification_uri);
+    info->verification_uri_complete = CopyString(flow->verification_uri_complete);
+    info->interval_s = flow->interval_s;
+    info->expires_unix = flow->expires_unix;
+    *out = info;
+    return Ok();
+  });
+}
+
+IDB_API void idb_flow_info_free(idb_flow_info* info) {
+  if (info == nullptr) return;
+  delete[] info->user_code;
+  delete[] info->verification_uri;
+  delete[] info->verification_uri_complete;
+  delete info;
+}
+
+IDB_API idb_status idb_flow_poll(idb_client* client, idb_flow* flow, idb_session** out) {
+  return Guard([&]() -> idb_status {
+    if (client == nullptr || flow == nullptr || out == nullptr) {
+      return SetError(IDB_E_BAD_ARGUMENT, "client, flow and out are required");
+    }
+    nlohmann::json request = {{"flow", flow->id}};
+    std::string body = request.dump();
+    CallResult r = client->daemon->Call("POST", "/v1/login/poll", body);
+    idb::plugin::Wipe(body);
+    if (r.status != IDB_OK) return SetError(r.status, r.message);
+    return MakeSession(client->daemon, r, out);
+  });
+}
+
+IDB_API void idb_flow_free(idb_flow* flow) { delete flow; }
+
+IDB_API int idb_check(const idb_session* session, const char* permission, const char* location,
+                      const char* warehouse) {
+  if (session == nullptr) return IDB_DENY;
+  // Check() is noexcept and fails closed; the handle is logically const (the
+  // answer never depends on who asked first) but may refresh its cache.
+  return const_cast<idb_session*>(session)->impl->Check(permission, location, warehouse);
+}
+
+IDB_API idb_status idb_session_profiles(const idb_session* session, idb_string_list** out) {
+  return Guard([&]() -> idb_status {
+    if (session == nullptr || out == nullptr) return SetError(IDB_E_BAD_ARGUMENT, "session and out are required");
+    const auto& st = session->impl->Current();
+    if (st.ended) return SetError(IDB_E_SESSION_UNKNOWN, "the session has ended");
+    const auto& profiles = st.decisions.profiles();
+    auto* list = new idb_string_list{};
+    list->struct_size = sizeof(idb_string_list);
+    list->count = profiles.size();
+    list->items = CopyStrings(profiles);
+    *out = list;
+    return Ok();
+  });
+}
+
+IDB_API void idb_string_list_free(idb_string_list* list) {
+  if (list == nullptr) return;
+  FreeStrings(list->items, list->count);
+  delete list;
+}
+
+IDB_API idb_status idb_session_permissions(const idb_session* session, idb_permission_list** out) {
+  return Guard([&]() -> idb_status {
+    if (session == nullptr || out == nullptr) return SetError(IDB_E_BAD_ARGUMENT, "session and out are required");
+    const auto& st = session->impl->Current();
+    if (st.ended) return SetError(IDB_E_SESSION_UNKNOWN, "the session has ended");
+    const auto& decisions = st.decisions.decisions();
+    auto* list = new idb_permission_list{};
+    list->struct_size = sizeof(idb_permission_list);
+    auto** items = new const idb_permission*[decisions.size() + 1];
+    for (size_t i = 0; i < decisions.size(); ++i) {
+      const auto& d = decisions[i];
+      auto* p = new idb_permission{};
+      p->struct_size = sizeof(idb_permission);
+      p->name = CopyString(d.permission);
+      p->scope = static_cast<int>(d.kind);
+      p->all_except = d.allowed.all_except ? 1 : 0;
+      p->place_count = d.allowed.items.size();
+      p->places = CopyStrings(d.allowed.items);
+      items[i] = p;
+    }
+    items[decisions.size()] = nullptr;
+    list->count = decisions.size();
+    list->items = items;
+    *out = list;
+    return Ok();
+  });
+}
+
+IDB_API void idb_permission_list_free(idb_permission_list* list) {
+  if (list == nullptr) return;
+  for (size_t i = 0; i < list->count; ++i) {
+    const idb_permission* p = list->items[i];
+    delete[] p->name;
+    FreeStrings(p->places, p->place_count);
+    delete p;
+  }
+  delete[] list->items;
+  delete list;
+}
+
+IDB_API idb_status idb_session_info_get(const idb_session* session, idb_session_info** out) {
+  return Guard([&]() -> idb_status {
+    if (session == nullptr || out == nullptr) return SetError(IDB_E_BAD_ARGUMENT, "session and out are required");
+    const auto& st = session->impl->Current();
+    auto* info = new idb_session_info{};
+    info->struct_size = sizeof(idb_session_info);
+    info->user = CopyString(st.user);
+    info->source = CopyString(st.source);
+    info->stale = st.stale ? 1 : 0;
+    info->expires_unix = st.ended ? 0 : st.expires_unix;
+    info->refreshed_unix = st.refreshed_unix;
+    *out = info;
+    return Ok();
+  });
+}
+
+IDB_API void idb_session_info_free(idb_session_info* info) {
+  if (info == nullptr) return;
+  delete[] info->user;
+  delete[] info->source;
+  delete info;
+}
+
+IDB_API idb_status idb_session_refresh(idb_session* session) {
+  return Guard([&]() -> idb_status {
+    if (session == nullptr) return SetError(IDB_E_BAD_ARGUMENT, "session is NULL");
+    CallResult r = session->impl->Refresh();
+    if (r.status != IDB_OK) return SetError(r.status, r.message);
+    return Ok();
+  });
+}
+
+IDB_API idb_status idb_logout(idb_session* session) {
+  return Guard([&]() -> idb_status {
+    if (session == nullptr) return SetError(IDB_E_BAD_ARGUMENT, "session is NULL");
+    CallResult r = session->impl->Logout();
+    if (r.status != IDB_OK) return SetError(r.status, r.message);
+    return Ok();
+  });
+}
+
+IDB_API void idb_session_close(idb_session* session) { delete session; }
+
+}  // extern "C"
