@@ -1,0 +1,192 @@
+#include "ldap/connection.h"
+
+#include <sys/time.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace idb::ldap {
+namespace {
+
+timeval ToTimeval(std::chrono::milliseconds d) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(d.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((d.count() % 1000) * 1000);
+  return tv;
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+}  // namespace
+
+const std::vector<std::string>& Entry::Values(const std::string& lower_name) const {
+  static const std::vector<std::string> kEmpty;
+  auto it = attrs.find(lower_name);
+  return it == attrs.end() ? kEmpty : it->second;
+}
+
+std::string Entry::First(const std::string& lower_name) const {
+  const auto& v = Values(lower_name);
+  return v.empty() ? std::string() : v.front();
+}
+
+bool IsUnavailableCode(int rc) {
+  return rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE ||
+         rc == LDAP_BUSY || rc == LDAP_TIMELIMIT_EXCEEDED || rc == LDAP_LOCAL_ERROR || rc == LDAP_ENCODING_ERROR ||
+         rc == LDAP_DECODING_ERROR;
+}
+
+Result<Connection> Connection::Open(const ConnectOptions& o) {
+  LDAP* raw = nullptr;
+  int rc = ldap_initialize(&raw, o.uri.c_str());
+  LdapHandle ld(raw);
+  if (rc != LDAP_SUCCESS || !ld) return InvalidArgument("bad LDAP URI '" + o.uri + "': " + ldap_err2string(rc));
+
+  const int version = LDAP_VERSION3;
+  const timeval net = ToTimeval(o.connect_timeout);
+  const timeval op = ToTimeval(o.operation_timeout);
+  const int require = o.tls_verify ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
+  const int seconds_limit = static_cast<int>(std::max<int64_t>(1, o.operation_timeout.count() / 1000));
+  if (ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS ||
+      ldap_set_option(ld.get(), LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
+      ldap_set_option(ld.get(), LDAP_OPT_NETWORK_TIMEOUT, &net) != LDAP_OPT_SUCCESS ||
+      ldap_set_option(ld.get(), LDAP_OPT_TIMEOUT, &op) != LDAP_OPT_SUCCESS ||
+      ldap_set_option(ld.get(), LDAP_OPT_TIMELIMIT, &seconds_limit) != LDAP_OPT_SUCCESS ||
+      ldap_set_option(ld.get(), LDAP_OPT_X_TLS_REQUIRE_CERT, &require) != LDAP_OPT_SUCCESS) {
+    return Internal("cannot set LDAP options on " + o.uri);
+  }
+  if (!o.ca_file.empty() &&
+      ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CACERTFILE, o.ca_file.c_str()) != LDAP_OPT_SUCCESS) {
+    return Internal("cannot set the CA file for " + o.uri);
+  }
+  const int is_server = 0;
+  if (ldap_set_option(ld.get(), LDAP_OPT_X_TLS_NEWCTX, &is_server) != LDAP_OPT_SUCCESS) {
+    return Unavailable("cannot create a TLS context for " + o.uri + " (CA file " + o.ca_file + ")");
+  }
+  if (o.start_tls) {
+    rc = ldap_start_tls_s(ld.get(), nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) {
+      return Unavailable("StartTLS with " + o.uri + " failed: " + ldap_err2string(rc) +
+                         (DiagnosticMessage(ld.get()).empty() ? "" : " (" + DiagnosticMessage(ld.get()) + ")"));
+    }
+  } else {
+    // Connect now (ldap_initialize is lazy) so an unreachable or untrusted
+    // server is found before the first operation.
+    rc = ldap_connect(ld.get());
+    if (rc != LDAP_SUCCESS) {
+      return Unavailable("cannot connect to " + o.uri + ": " + ldap_err2string(rc) +
+                         (DiagnosticMessage(ld.get()).empty() ? "" : " (" + DiagnosticMessage(ld.get()) + ")"));
+    }
+  }
+  return Connection(std::move(ld), o.uri);
+}
+
+Status Connection::Classify(int rc, const std::string& what) {
+  if (IsUnavailableCode(rc)) {
+    healthy_ = false;
+    return Unavailable(what + " on " + uri_ + ": " + ldap_err2string(rc));
+  }
+  return Status(ErrorCode::kInternal, what + " on " + uri_ + ": " + ldap_err2string(rc));
+}
+
+Status Connection::Bind(const std::string& dn, const Secret& password, BindResult* result) {
+  if (password.empty()) return InvalidArgument("empty password refused before any bind");
+  if (dn.empty()) return InvalidArgument("empty bind DN refused");
+  berval cred{};
+  cred.bv_val = const_cast<char*>(password.expose().data());
+  cred.bv_len = password.size();
+  const int rc = ldap_sasl_bind_s(ld_.get(), dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr, nullptr);
+  if (result) {
+    result->ldap_code = rc;
+    result->diagnostic = DiagnosticMessage(ld_.get());
+  }
+  if (rc == LDAP_SUCCESS) return Status::Ok();
+  if (IsUnavailableCode(rc)) return Classify(rc, "bind");
+  return Unauthenticated(std::string("bind refused: ") + ldap_err2string(rc));
+}
+
+Result<std::vector<Entry>> Connection::Search(const std::string& base, int scope, const std::string& filter,
+                                              const std::vector<std::string>& attrs, int page_size,
+                                              size_t max_entries) {
+  std::vector<char*> attr_ptrs;
+  for (const auto& a : attrs) attr_ptrs.push_back(const_cast<char*>(a.c_str()));
+  attr_ptrs.push_back(nullptr);
+  char** attr_arg = attrs.empty() ? nullptr : attr_ptrs.data();
+
+  std::vector<Entry> out;
+  berval cookie{0, nullptr};
+  auto free_cookie = [&cookie] {
+    if (cookie.bv_val) ber_memfree(cookie.bv_val);
+    cookie = berval{0, nullptr};
+  };
+  for (int round = 0;; ++round) {
+    LdapControlPtr page;
+    if (page_size > 0) {
+      LDAPControl* c = nullptr;
+      int prc = ldap_create_page_control(ld_.get(), static_cast<ber_int_t>(page_size), cookie.bv_val ? &cookie : nullptr, 0, &c);
+      page.reset(c);
+      if (prc != LDAP_SUCCESS) {
+        free_cookie();
+        return Internal("cannot create the paged-results control");
+      }
+    }
+    LDAPControl* server_ctrls[2] = {page.get(), nullptr};
+    LDAPMessage* raw = nullptr;
+    int rc = ldap_search_ext_s(ld_.get(), base.c_str(), scope, filter.c_str(), attr_arg, 0,
+                               page ? server_ctrls : nullptr, nullptr, nullptr, LDAP_NO_LIMIT, &raw);
+    LdapMessagePtr res(raw);
+    if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
+      free_cookie();
+      if (rc == LDAP_NO_SUCH_OBJECT) return NotFound("search base '" + base + "' does not exist on " + uri_);
+      if (IsUnavailableCode(rc)) return Classify(rc, "search");
+      return Status(ErrorCode::kInternal, "search on " + uri_ + " failed: " + ldap_err2string(rc));
+    }
+    for (LDAPMessage* e = ldap_first_entry(ld_.get(), res.get()); e != nullptr; e = ldap_next_entry(ld_.get(), e)) {
+      if (out.size() >= max_entries) {
+        free_cookie();
+        return FailedPrecondition("search returned more than " + std::to_string(max_entries) + " entries");
+      }
+      Entry entry;
+      entry.dn = EntryDn(ld_.get(), e);
+      BerElement* ber_raw = nullptr;
+      for (char* a = ldap_first_attribute(ld_.get(), e, &ber_raw); a != nullptr;
+           a = ldap_next_attribute(ld_.get(), e, ber_raw)) {
+        LdapString name(a);
+        entry.attrs[Lower(name.get())] = AttributeValues(ld_.get(), e, name.get());
+      }
+      BerElementPtr ber(ber_raw);
+      out.push_back(std::move(entry));
+    }
+    if (rc == LDAP_SIZELIMIT_EXCEEDED) {
+      free_cookie();
+      return FailedPrecondition("size limit exceeded on " + uri_ + " (use paged results)");
+    }
+    if (!page) break;
+    // Next page?
+    int err = 0;
+    LDAPControl** ctrls_raw = nullptr;
+    rc = ldap_parse_result(ld_.get(), res.get(), &err, nullptr, nullptr, nullptr, &ctrls_raw, 0);
+    LdapControlsPtr ctrls(ctrls_raw);
+    free_cookie();
+    if (rc != LDAP_SUCCESS) return Internal("cannot parse a paged search result");
+    LDAPControl* resp = ctrls ? ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls.get(), nullptr) : nullptr;
+    if (resp == nullptr) break;  // server ignored paging: everything came at once
+    ber_int_t estimate = 0;
+    if (ldap_parse_pageresponse_control(ld_.get(), resp, &estimate, &cookie) != LDAP_SUCCESS) {
+      free_cookie();
+      return Internal("cannot parse the paged-results response");
+    }
+    if (cookie.bv_val == nullptr || cookie.bv_len == 0) break;
+    if (round > 100000) {
+      free_cookie();
+      return Internal("too many result pages");
+    }
+  }
+  free_cookie();
+  return out;
+}
+
+}  // namespace idb::ldap

@@ -1,0 +1,87 @@
+// connection.h — opening one LDAP connection with our security defaults, and
+// the two operations we need on it: simple bind and (paged) search.
+//
+// Why: every connection must get the same options — TLS certificate
+// verification on (GnuTLS-backed libldap: LDAP_OPT_X_TLS_* then
+// LDAP_OPT_X_TLS_NEWCTX), StartTLS when configured, protocol v3, referrals off
+// (AD returns continuation references from the domain root), network and
+// operation timeouts — and every failure must be classified the same way:
+// kUnavailable for "could not ask the server" (connection refused, timeout,
+// TLS failure, server down), which triggers failover and offline logins, and
+// kUnauthenticated for "the server said no", which never does.
+// Ownership: Connection owns its LDAP* (RAII). Thread-safety: a Connection is
+// used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "common/secret.h"
+#include "ldap/ldap_handles.h"
+
+namespace idb::ldap {
+
+struct ConnectOptions {
+  std::string uri;  // one ldap:// or ldaps:// URI
+  bool start_tls = false;
+  bool tls_verify = true;
+  std::string ca_file;  // empty = the system's trust store
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds operation_timeout{10000};
+};
+
+// One entry of a search result. Attribute names are lower-cased; values are
+// binary-safe.
+struct Entry {
+  std::string dn;
+  std::map<std::string, std::vector<std::string>> attrs;
+  const std::vector<std::string>& Values(const std::string& lower_name) const;
+  std::string First(const std::string& lower_name) const;  // "" when absent
+};
+
+struct BindResult {
+  int ldap_code = 0;             // LDAP result code (0 = success)
+  std::string diagnostic;        // server's diagnostic message ("… data 52e …")
+};
+
+class Connection {
+ public:
+  // Connects (and runs StartTLS when asked). No bind yet.
+  static Result<Connection> Open(const ConnectOptions& options);
+
+  Connection(Connection&&) = default;
+  Connection& operator=(Connection&&) = default;
+
+  // Simple bind. Refuses an empty password without network traffic (an
+  // empty simple bind is an anonymous bind that "succeeds").
+  // Ok: bound. kUnauthenticated: the server refused (details in *result).
+  // kUnavailable: the server could not be asked. kInvalidArgument: empty password.
+  Status Bind(const std::string& dn, const Secret& password, BindResult* result = nullptr);
+
+  // Subtree/base/onelevel search with the paged-results control (page_size
+  // 0 = no paging). `attrs` empty = all user attributes. kNotFound when the
+  // base does not exist; kUnavailable when the server could not be asked.
+  Result<std::vector<Entry>> Search(const std::string& base, int scope, const std::string& filter,
+                                    const std::vector<std::string>& attrs, int page_size = 0,
+                                    size_t max_entries = 100000);
+
+  const std::string& uri() const { return uri_; }
+  LDAP* raw() { return ld_.get(); }
+  // False after an error that leaves the connection unusable.
+  bool healthy() const { return healthy_; }
+
+ private:
+  Connection(LdapHandle ld, std::string uri) : ld_(std::move(ld)), uri_(std::move(uri)) {}
+  Status Classify(int rc, const std::string& what);
+  LdapHandle ld_;
+  std::string uri_;
+  bool healthy_ = true;
+};
+
+// True for result codes that mean "the server could not be asked".
+bool IsUnavailableCode(int rc);
+
+}  // namespace idb::ldap

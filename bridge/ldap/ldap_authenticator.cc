@@ -1,0 +1,359 @@
+#include "ldap/ldap_authenticator.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/dn.h"
+#include "ldap/ad_account.h"
+#include "ldap/filter.h"
+
+namespace idb::ldap {
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+AuthOutcome Outcome(LoginFailure f, std::string detail) {
+  AuthOutcome o;
+  o.failure = f;
+  o.detail = std::move(detail);
+  return o;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LdapAuthenticator>> LdapAuthenticator::Create(DirectoryConfig config,
+                                                                     LdapAuthenticatorOptions options) {
+  if (config.uris.empty()) return InvalidArgument("directory '" + config.name + "' has no uris");
+  Secret password;
+  if (!config.bind_dn.empty()) {
+    auto p = LoadBindPassword(config);
+    if (!p.ok()) return p.status();
+    password = std::move(*p);
+  } else if (config.user_bind_template.empty()) {
+    return InvalidArgument("directory '" + config.name + "' has neither a service account nor a user_bind_template");
+  }
+  if (!options.clock) options.clock = [] { return std::chrono::system_clock::now(); };
+  if (!options.throttle && config.throttle_enabled) {
+    options.throttle = std::make_shared<InMemoryLoginThrottle>(config.throttle);
+  }
+  if (!options.credential_cache && config.offline.enabled) {
+    CredentialCacheSettings s;
+    s.pbkdf2_iterations = config.offline.hash_iterations;
+    s.max_age = config.offline.max_age;
+    s.max_failures = config.offline.max_failures;
+    s.lockout_duration = config.offline.lockout;
+    options.credential_cache = std::make_shared<InMemoryCredentialCache>(s);
+  }
+  return std::unique_ptr<LdapAuthenticator>(
+      new LdapAuthenticator(std::move(config), std::move(options), std::move(password)));
+}
+
+LdapAuthenticator::LdapAuthenticator(DirectoryConfig config, LdapAuthenticatorOptions options, Secret bind_password)
+    : config_(std::move(config)),
+      clock_(std::move(options.clock)),
+      throttle_(std::move(options.throttle)),
+      cache_(config_.offline.enabled ? std::move(options.credential_cache) : nullptr),
+      servers_(std::make_shared<ServerSet>(config_.uris, config_.server_retry_after, clock_)),
+      group_cache_(config_.group_cache_ttl) {
+  const size_t size = static_cast<size_t>(config_.pool_size);
+  if (!config_.bind_dn.empty()) {
+    service_pool_ = std::make_unique<ConnectionPool>(BaseOptions(), servers_, config_.bind_dn, std::move(bind_password), size);
+  }
+  bind_pool_ = std::make_unique<ConnectionPool>(BaseOptions(), servers_, "", Secret(), size);
+}
+
+ConnectOptions LdapAuthenticator::BaseOptions() const {
+  ConnectOptions o;
+  o.start_tls = config_.start_tls;
+  o.tls_verify = config_.tls_verify;
+  o.ca_file = config_.ca_file;
+  o.connect_timeout = config_.connect_timeout;
+  o.operation_timeout = config_.operation_timeout;
+  return o;
+}
+
+std::vector<std::string> LdapAuthenticator::UserAttributes() const {
+  std::vector<std::string> a = {config_.user_name_attribute, "pwdAccountLockedTime"};
+  if (config_.IsActiveDirectory()) {
+    for (const char* x : {"userAccountControl", "accountExpires", "pwdLastSet"}) a.emplace_back(x);
+  }
+  for (const auto& x : UserAttributesForGroups(config_)) a.push_back(x);
+  for (const auto& [claim, attr] : config_.claims) a.push_back(attr);
+  std::sort(a.begin(), a.end());
+  a.erase(std::unique(a.begin(), a.end()), a.end());
+  return a;
+}
+
+// Runs `op` on a service connection, moving to the next server when the
+// current one fails (kUnavailable) mid-operation.
+#define IDB_WITH_SERVICE_CONNECTION(T, op)                                               \
+  [&]() -> Result<T> {                                                                   \
+    Status last = Unavailable("no directory server could be asked");                     \
+    for (size_t attempt = 0; attempt <= servers_->size(); ++attempt) {                   \
+      auto lease = service_pool_->Acquire();                                             \
+      if (!lease.ok()) return lease.status();                                            \
+      Result<T> r = op(**lease);                                                         \
+      if (!r.ok() && r.status().code() == ErrorCode::kUnavailable) {                     \
+        lease->ServerFailed();                                                           \
+        last = r.status();                                                               \
+        continue;                                                                        \
+      }                                                                                  \
+      return r;                                                                          \
+    }                                                                                    \
+    return last;                                                                         \
+  }()
+
+Result<LdapAuthenticator::Found> LdapAuthenticator::FindUser(const std::string& account) {
+  const std::string filter = FormatFilter(config_.user_filter, account);
+  const std::vector<std::string> attrs = UserAttributes();
+  auto search = [&](Connection& conn) -> Result<Found> {
+    auto r = conn.Search(config_.user_search_base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, 2);
+    if (!r.ok()) {
+      if (r.status().code() == ErrorCode::kFailedPrecondition) return Internal("user filter matched more than one entry");
+      return r.status();
+    }
+    if (r->empty()) return NotFound("no entry matches the user filter");
+    if (r->size() > 1) return Internal("user filter matched " + std::to_string(r->size()) + " entries");
+    Found f;
+    f.entry = std::move(r->front());
+    f.canonical = f.entry.First(Lower(config_.user_name_attribute));
+    if (f.canonical.empty()) f.canonical = account;
+    return f;
+  };
+  return IDB_WITH_SERVICE_CONNECTION(Found, search);
+}
+
+Result<Identity> LdapAuthenticator::BuildIdentity(Connection& conn, const Found& found) {
+  auto groups = ResolveGroups(conn, config_, found.entry, &group_cache_, clock_());
+  if (!groups.ok()) return groups.status();
+  Identity id;
+  id.user = found.canonical;
+  id.source = config_.SourceName();
+  id.groups = std::move(*groups);
+  for (const auto& [claim, attr] : config_.claims) {
+    const auto& v = found.entry.Values(Lower(attr));
+    if (!v.empty()) id.claims[claim] = v;
+  }
+  return id;
+}
+
+AuthOutcome LdapAuthenticator::Fail(LoginFailure f, std::string detail, const LoginRequest& request,
+                                    bool count_for_throttle) {
+  if (count_for_throttle && throttle_) throttle_->RecordFailure(config_.name + "/" + Lower(request.user.substr(0, config_.max_user_name_length)), request.client, clock_());
+  return Outcome(f, std::move(detail));
+}
+
+AuthOutcome LdapAuthenticator::Offline(const std::string& cache_key, const LoginRequest& request, const std::string& why) {
+  if (!cache_) return Outcome(LoginFailure::kDirectoryUnavailable, why);
+  auto id = cache_->Verify(cache_key, request.password, clock_());
+  if (id.ok()) {
+    AuthOutcome o;
+    o.success.identity = std::move(*id);
+    o.success.offline = true;
+    o.detail = "offline login from cached credentials (" + why + ")";
+    return o;
+  }
+  switch (id.status().code()) {
+    case ErrorCode::kUnauthenticated:
+      return Fail(LoginFailure::kBadCredentials, "offline: wrong password (" + why + ")", request, true);
+    case ErrorCode::kPermissionDenied:
+      return Outcome(LoginFailure::kThrottled, "offline: " + id.status().message());
+    default:
+      return Outcome(LoginFailure::kDirectoryUnavailable, why + "; offline: " + id.status().message());
+  }
+}
+
+AuthOutcome LdapAuthenticator::Authenticate(const LoginRequest& request) {
+  try {
+    // 1. Refusals without network traffic.
+    if (Status v = ValidateUserName(request.user, config_.max_user_name_length); !v.ok()) {
+      return Fail(LoginFailure::kInvalidUserName, v.message(), request, true);
+    }
+    auto login = ParseLogin(request.user, config_.login_forms, config_.upn_domains, config_.netbios_domain);
+    if (!login.ok()) {
+      if (login.status().code() == ErrorCode::kNotFound) return Outcome(LoginFailure::kUnknownUser, login.status().message());
+      return Fail(LoginFailure::kInvalidUserName, login.status().message(), request, true);
+    }
+    if (request.password.empty()) return Outcome(LoginFailure::kEmptyPassword, "empty password refused before any bind");
+    const std::string throttle_key = config_.name + "/" + Lower(request.user);
+    if (throttle_) {
+      ThrottleVerdict v = throttle_->Check(throttle_key, request.client, clock_());
+      if (!v.allowed) {
+        return Outcome(LoginFailure::kThrottled, std::string(v.locked_out ? "locked out" : "slowed down") +
+                                                     " after repeated failures (" + v.reason + ")");
+      }
+    }
+    const std::string cache_key = config_.name + "/" + Lower(login->account);
+
+    // 2. Find the user (service account), or bind directly with the template.
+    Found found;
+    if (service_pool_) {
+      auto f = FindUser(login->account);
+      if (!f.ok()) {
+        switch (f.status().code()) {
+          case ErrorCode::kNotFound:
+            return Fail(LoginFailure::kUnknownUser, "no such user in " + config_.name, request, true);
+          case ErrorCode::kUnavailable:
+          case ErrorCode::kDeadlineExceeded:
+            return Offline(cache_key, request, f.status().message());
+          default:
+            return Outcome(LoginFailure::kInternal, f.status().message());
+        }
+      }
+      found = std::move(*f);
+    }
+
+    // 3. Bind as the user on a connection that never searches as the service.
+    std::string bind_dn = found.entry.dn;
+    if (!service_pool_) {
+      bind_dn = config_.user_bind_template;
+      const bool dn_template = bind_dn.find('=') != std::string::npos;
+      const std::string value = dn_template ? EscapeDnValue(login->account) : login->account;
+      for (size_t at; (at = bind_dn.find("{user}")) != std::string::npos;) bind_dn.replace(at, 6, value);
+    }
+    BindResult br;
+    Status bound = Unavailable("no directory server could be asked");
+    std::optional<ConnectionPool::Lease> user_conn;
+    for (size_t attempt = 0; attempt <= servers_->size(); ++attempt) {
+      auto lease = bind_pool_->Acquire();
+      if (!lease.ok()) {
+        bound = lease.status();
+        break;
+      }
+      bound = (*lease)->Bind(bind_dn, request.password, &br);
+      if (bound.code() == ErrorCode::kUnavailable) {
+        lease->ServerFailed();
+        continue;
+      }
+      if (!service_pool_) user_conn.emplace(std::move(*lease));
+      break;
+    }
+    if (bound.code() == ErrorCode::kUnavailable || bound.code() == ErrorCode::kDeadlineExceeded) {
+      return Offline(cache_key, request, bound.message());
+    }
+    if (!bound.ok()) {
+      if (bound.code() != ErrorCode::kUnauthenticated) return Outcome(LoginFailure::kInternal, bound.message());
+      LoginFailure f = LoginFailure::kBadCredentials;
+      std::string detail = "bind refused (LDAP " + std::to_string(br.ldap_code) + ")";
+      if (auto code = AdBindDataCode(br.diagnostic)) {
+        f = FailureFromAdDataCode(*code);
+        char hex[16];
+        snprintf(hex, sizeof hex, "%x", *code);
+        detail += ", AD data " + std::string(hex);
+      } else if (LoginFailure state = AccountStateFromEntry(found.entry.attrs, clock_()); state != LoginFailure::kNone) {
+        f = state;
+        detail += ", account state from the directory entry";
+      }
+      if (f != LoginFailure::kBadCredentials && f != LoginFailure::kUnknownUser && cache_) cache_->Forget(cache_key);
+      const bool guess = f == LoginFailure::kBadCredentials || f == LoginFailure::kUnknownUser;
+      return Fail(f, detail, request, guess);
+    }
+
+    // 4. Template mode: read the entry as the user.
+    if (!service_pool_) {
+      const std::string filter = FormatFilter(config_.user_filter, login->account);
+      auto r = (**user_conn).Search(config_.user_search_base, LDAP_SCOPE_SUBTREE, filter, UserAttributes(), 0, 2);
+      if (!r.ok() || r->size() != 1) {
+        if (!r.ok() && r.status().code() == ErrorCode::kUnavailable) user_conn->ServerFailed();
+        return Outcome(LoginFailure::kInternal, r.ok() ? "bound, but the user's entry is not readable as the user"
+                                                       : r.status().message());
+      }
+      found.entry = std::move(r->front());
+      found.canonical = found.entry.First(Lower(config_.user_name_attribute));
+      if (found.canonical.empty()) found.canonical = login->account;
+    }
+    if (LoginFailure state = AccountStateFromEntry(found.entry.attrs, clock_()); state != LoginFailure::kNone) {
+      if (cache_) cache_->Forget(cache_key);
+      return Fail(state, "password accepted, but the directory entry says " + std::string(LoginFailureName(state)), request, false);
+    }
+
+    // 5. Groups and claims.
+    Result<Identity> id = Internal("unset");
+    if (service_pool_) {
+      auto build = [&](Connection& conn) { return BuildIdentity(conn, found); };
+      id = IDB_WITH_SERVICE_CONNECTION(Identity, build);
+    } else {
+      id = BuildIdentity(**user_conn, found);
+    }
+    if (!id.ok()) return Outcome(LoginFailure::kDirectoryUnavailable, "reading groups failed: " + id.status().message());
+    if (throttle_) throttle_->RecordSuccess(throttle_key, request.client, clock_());
+    if (cache_) {
+      // Best effort: a failure to cache never fails an online login.
+      (void)cache_->Store(cache_key, request.password, *id, clock_());
+    }
+    AuthOutcome o;
+    o.success.identity = std::move(*id);
+    o.detail = "bound as " + found.entry.dn;
+    return o;
+  } catch (const std::exception& e) {
+    return Outcome(LoginFailure::kInternal, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return Outcome(LoginFailure::kInternal, "internal error");
+  }
+}
+
+Result<Identity> LdapAuthenticator::Lookup(const std::string& user) {
+  try {
+    if (!service_pool_) return FailedPrecondition(name() + " has no service account: groups refresh only at login");
+    IDB_RETURN_IF_ERROR(ValidateUserName(user, config_.max_user_name_length));
+    auto login = ParseLogin(user, config_.login_forms, config_.upn_domains, config_.netbios_domain);
+    if (!login.ok()) return login.status();
+    auto f = FindUser(login->account);
+    if (!f.ok()) return f.status();
+    if (LoginFailure state = AccountStateFromEntry(f->entry.attrs, clock_()); state != LoginFailure::kNone) {
+      return PermissionDenied(std::string("account state: ") + LoginFailureName(state));
+    }
+    auto build = [&](Connection& conn) { return BuildIdentity(conn, *f); };
+    return IDB_WITH_SERVICE_CONNECTION(Identity, build);
+  } catch (const std::exception& e) {
+    return Internal(std::string("internal error: ") + e.what());
+  }
+}
+
+Result<std::vector<bool>> LdapAuthenticator::GroupsExist(const std::vector<std::string>& dns) {
+  if (!service_pool_) return FailedPrecondition(name() + " has no service account to look groups up with");
+  auto check = [&](Connection& conn) -> Result<std::vector<bool>> {
+    std::vector<bool> out;
+    for (const auto& dn : dns) {
+      auto r = conn.Search(dn, LDAP_SCOPE_BASE, "(objectClass=*)", {"1.1"});
+      if (r.ok()) {
+        out.push_back(!r->empty());
+      } else if (r.status().code() == ErrorCode::kNotFound) {
+        out.push_back(false);
+      } else {
+        return r.status();
+      }
+    }
+    return out;
+  };
+  return IDB_WITH_SERVICE_CONNECTION(std::vector<bool>, check);
+}
+
+std::vector<std::pair<std::string, Status>> LdapAuthenticator::ProbeServers() {
+  std::vector<std::pair<std::string, Status>> out;
+  Result<Secret> pw = config_.bind_dn.empty() ? Result<Secret>(Secret()) : LoadBindPassword(config_);
+  for (const auto& uri : config_.uris) {
+    ConnectOptions o = BaseOptions();
+    o.uri = uri;
+    auto conn = Connection::Open(o);
+    if (!conn.ok()) {
+      out.emplace_back(uri, conn.status());
+      continue;
+    }
+    if (!pw.ok()) {
+      out.emplace_back(uri, pw.status());
+      continue;
+    }
+    if (!config_.bind_dn.empty()) {
+      out.emplace_back(uri, conn->Bind(config_.bind_dn, *pw));
+    } else {
+      out.emplace_back(uri, Status::Ok());
+    }
+  }
+  return out;
+}
+
+}  // namespace idb::ldap

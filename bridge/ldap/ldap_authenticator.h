@@ -1,0 +1,91 @@
+// ldap_authenticator.h — password logins against one LDAP / Active Directory
+// directory (Authenticator implementation).
+//
+// Why: most users log in with their AD account; this must be as dependable as
+// SSSD. The flow of Authenticate():
+//  1. refuse, without any network traffic: invalid user names (length,
+//     control characters, NUL, bad UTF-8; kInvalidUserName), a login form or
+//     domain this directory does not accept (kUnknownUser: the daemon may try
+//     the next authenticator), an empty password (kEmptyPassword), and
+//     throttled users/clients (kThrottled);
+//  2. find the user with the service account (pooled connections; the filter
+//     value RFC 4515-escaped) — or, with user_bind_template, bind directly;
+//  3. bind as the user on a separate pool of connections that never search;
+//  4. map a refused bind precisely: AD "data 52e/525/530/531/532/533/701/773/
+//     775", OpenLDAP ppolicy pwdAccountLockedTime; unknown user and wrong
+//     password are both kBadCredentials publicly (history gets kUnknownUser);
+//  5. read groups (group_resolver.h) and claims; update throttle and the
+//     offline credential cache.
+// Every error is a denial (fail closed). When no server can be asked at all
+// (never after a server said "wrong password"), cached credentials are used
+// if offline_logins is enabled; the result is marked offline (stale).
+// Ownership: owns its pools, caches and throttle. Thread-safety: Authenticate
+// and Lookup are safe to call concurrently.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auth/authenticator.h"
+#include "auth/credential_cache.h"
+#include "auth/login_throttle.h"
+#include "ldap/connection_pool.h"
+#include "ldap/directory_config.h"
+#include "ldap/group_resolver.h"
+
+namespace idb::ldap {
+
+struct LdapAuthenticatorOptions {
+  Clock clock;                                         // default: system_clock::now
+  std::shared_ptr<LoginThrottle> throttle;             // default: in-memory from config (if enabled)
+  std::shared_ptr<CredentialCache> credential_cache;   // default: in-memory from config (if enabled)
+};
+
+class LdapAuthenticator final : public Authenticator {
+ public:
+  // Reads the bind password (file/env) and prepares pools; does not connect
+  // (a directory that is down at start-up must not stop the daemon).
+  static Result<std::unique_ptr<LdapAuthenticator>> Create(DirectoryConfig config,
+                                                           LdapAuthenticatorOptions options = {});
+
+  std::string name() const override { return config_.SourceName(); }
+  AuthOutcome Authenticate(const LoginRequest& request) override;
+  // Service-account read of the user's groups and claims. kNotFound: gone;
+  // kPermissionDenied: disabled/locked/expired; kUnavailable: no server.
+  Result<Identity> Lookup(const std::string& user) override;
+
+  // For `idbridgectl check --live`: does each DN exist (base-scope read with
+  // the service account)? kUnavailable when no server can be asked.
+  Result<std::vector<bool>> GroupsExist(const std::vector<std::string>& dns);
+  // Connects and binds the service account on every configured server;
+  // one line per server ("ok" or why not).
+  std::vector<std::pair<std::string, Status>> ProbeServers();
+
+  const DirectoryConfig& config() const { return config_; }
+
+ private:
+  LdapAuthenticator(DirectoryConfig config, LdapAuthenticatorOptions options, Secret bind_password);
+
+  struct Found {
+    Entry entry;
+    std::string canonical;  // user_name_attribute value
+  };
+  Result<Found> FindUser(const std::string& account);
+  Result<Identity> BuildIdentity(Connection& conn, const Found& found);
+  AuthOutcome Offline(const std::string& cache_key, const LoginRequest& request, const std::string& why);
+  AuthOutcome Fail(LoginFailure f, std::string detail, const LoginRequest& request, bool count_for_throttle);
+  std::vector<std::string> UserAttributes() const;
+  ConnectOptions BaseOptions() const;
+
+  const DirectoryConfig config_;
+  const Clock clock_;
+  std::shared_ptr<LoginThrottle> throttle_;
+  std::shared_ptr<CredentialCache> cache_;
+  std::shared_ptr<ServerSet> servers_;
+  std::unique_ptr<ConnectionPool> service_pool_;  // null with user_bind_template and no bind_dn
+  std::unique_ptr<ConnectionPool> bind_pool_;
+  GroupCache group_cache_;
+};
+
+}  // namespace idb::ldap
