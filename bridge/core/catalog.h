@@ -81,6 +81,7 @@ class Catalog {
   // with messages appended to `errors`.
   bool AddModule(ModuleInfo module);
   std::optional<PermissionId> AddPermission(PermissionInfo info);  // module must exist
+  void AddRequirement(PermissionId from, PermissionId to) { permissions_[from].requires_direct.push_back(to); }
   bool Finish(std::vector<Diagnostic>* errors);
 
  private:

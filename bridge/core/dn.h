@@ -49,6 +49,10 @@ struct Dn {
 [[nodiscard]] Result<Dn> ParseDn(std::string_view text);
 // ParseDn + Normalized. Fast path for plain DNs (no escapes/quotes/'#'/'+').
 [[nodiscard]] Result<std::string> NormalizeDn(std::string_view text);
+// NormalizeDn into a caller-owned buffer (reused across calls: no allocation
+// once it has grown). Returns false (and leaves `out` unspecified) when
+// `text` does not parse.
+bool NormalizeDnInto(std::string_view text, std::string* out);
 // True when both parse and their normal forms are equal.
 bool SameDn(std::string_view a, std::string_view b);
 // Escapes a value for use inside a DN (RFC 4514 §2.4), e.g. "Smith, J" →

@@ -20,6 +20,7 @@
 
 #include "core/catalog.h"
 #include "core/diagnostic.h"
+#include "core/flat_index.h"
 #include "core/glob.h"
 #include "core/permission_bits.h"
 
@@ -54,6 +55,7 @@ struct Matcher {
   std::optional<Glob> glob;         // kGroupGlob (on CN, or on the normalised DN when the pattern has '='), kSource
   bool glob_on_dn = false;
   std::vector<Matcher> children;    // kAll / kAny / kNot (exactly one)
+  uint32_t leaf = UINT32_MAX;       // indexable leaves (DN, CN, SID, claim, user): global leaf id
   SourceRef where;
   // "group = cn=mechanics,ou=groups,dc=fleet,dc=test", "claim department in [Depot A]"
   std::string Describe() const;
@@ -87,17 +89,21 @@ struct DefaultDecision {
   SourceRef where;
 };
 
-// Indexes from identity facts to the rules whose match tree needs that fact
-// (see rule_index.cc). A rule is evaluated only if one of its anchors fires,
-// or if it is in `unanchored` (globs, `not`, `source`, `any` with an
-// unindexable branch).
+// Indexes from identity facts to the indexable matcher leaves that need them
+// (built by Policy::Finish). Every indexable leaf of every rule has a global
+// leaf id. A rule is evaluated only if one of its anchor leaves fires (a leaf
+// its match tree cannot hold without), or if it is in `unanchored` (globs,
+// `not`, `source`, `any` with an unindexable branch).
 struct RuleIndex {
-  std::unordered_map<std::string, std::vector<RuleId>> by_dn;     // normalised DN
-  std::unordered_map<std::string, std::vector<RuleId>> by_cn;     // lower-case CN
-  std::unordered_map<std::string, std::vector<RuleId>> by_sid;    // lower-case SID
-  std::unordered_map<std::string, std::vector<RuleId>> by_claim;  // lower(key) + '\0' + value
-  std::unordered_map<std::string, std::vector<RuleId>> by_user;   // user name
-  std::vector<RuleId> unanchored;
+  FlatIndex by_dn;     // normalised DN → leaf ids
+  FlatIndex by_cn;     // lower-case CN
+  FlatIndex by_sid;    // lower-case SID
+  FlatIndex by_claim;  // lower(key) + '\0' + value
+  FlatIndex by_user;   // lower-case user name
+  std::vector<RuleId> leaf_rule;        // leaf id → rule
+  std::vector<uint8_t> leaf_is_anchor;  // leaf id → 1 when it anchors its rule
+  std::vector<RuleId> unanchored;       // sorted
+  bool any_dn_glob = false;             // some rule globs normalised DNs
 };
 
 class Policy {

@@ -1,0 +1,250 @@
+// decision_set.cc — ScopeSet algebra, the open-addressing permission index
+// behind DecisionSet::Check(), and the JSON wire form.
+//
+// Check() hashes the permission id 8 bytes at a time, probes a power-of-two
+// table of (hash, index) and compares the string once; the location/warehouse
+// test is a short scan (binary search above 8 names). No allocation, no lock.
+#include "core/decision_set.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+namespace idb {
+namespace {
+
+inline uint64_t Mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
+}
+
+// Fast 64-bit hash of a short string, 8 bytes per step.
+inline uint64_t HashId(std::string_view s) noexcept {
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ (s.size() * 0xC2B2AE3D27D4EB4FULL);
+  const char* p = s.data();
+  size_t n = s.size();
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 29;
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 29;
+  }
+  return Mix(h);
+}
+
+std::vector<std::string> SortedUnique(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+std::vector<std::string> SetUnion(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  out.reserve(a.size() + b.size());
+  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+std::vector<std::string> SetIntersect(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+std::vector<std::string> SetMinus(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+}  // namespace
+
+const char* ScopeKindName(ScopeKind k) {
+  switch (k) {
+    case ScopeKind::kNone: return "none";
+    case ScopeKind::kLocation: return "location";
+    case ScopeKind::kWarehouse: return "warehouse";
+  }
+  return "none";
+}
+
+ScopeSet ScopeSet::Only(std::vector<std::string> names) { return {false, SortedUnique(std::move(names))}; }
+
+bool ScopeSet::Contains(std::string_view name) const {
+  bool in;
+  if (items.size() <= 8) {
+    in = false;
+    for (const auto& i : items) {
+      if (i.size() == name.size() && std::memcmp(i.data(), name.data(), name.size()) == 0) {
+        in = true;
+        break;
+      }
+    }
+  } else {
+    auto it = std::lower_bound(items.begin(), items.end(), name,
+                               [](const std::string& a, std::string_view b) { return std::string_view(a) < b; });
+    in = it != items.end() && *it == name;
+  }
+  return all_except ? !in : in;
+}
+
+// Four cases each; A = all_except. Everything-except sets are complements.
+ScopeSet ScopeSet::Union(const ScopeSet& o) const {
+  if (!all_except && !o.all_except) return {false, SetUnion(items, o.items)};
+  if (all_except && o.all_except) return {true, SetIntersect(items, o.items)};
+  if (all_except) return {true, SetMinus(items, o.items)};
+  return {true, SetMinus(o.items, items)};
+}
+
+ScopeSet ScopeSet::Intersect(const ScopeSet& o) const {
+  if (!all_except && !o.all_except) return {false, SetIntersect(items, o.items)};
+  if (all_except && o.all_except) return {true, SetUnion(items, o.items)};
+  if (all_except) return {false, SetMinus(o.items, items)};
+  return {false, SetMinus(items, o.items)};
+}
+
+ScopeSet ScopeSet::Minus(const ScopeSet& o) const {
+  ScopeSet complement{!o.all_except, o.items};
+  return Intersect(complement);
+}
+
+DecisionSet::DecisionSet(std::string user, bool login_allowed, std::vector<std::string> profiles,
+                         std::vector<PermissionDecision> decisions, bool stale)
+    : user_(std::move(user)), login_allowed_(login_allowed), stale_(stale), profiles_(std::move(profiles)) {
+  for (auto& d : decisions) {
+    d.allowed.items = SortedUnique(std::move(d.allowed.items));
+    if (d.allowed.IsEmpty()) continue;
+    decisions_.push_back(std::move(d));
+  }
+  std::sort(decisions_.begin(), decisions_.end(),
+            [](const PermissionDecision& a, const PermissionDecision& b) { return a.permission < b.permission; });
+  // Duplicates: keep the first (FromJson refuses them; callers should not make them).
+  decisions_.erase(std::unique(decisions_.begin(), decisions_.end(),
+                               [](const PermissionDecision& a, const PermissionDecision& b) {
+                                 return a.permission == b.permission;
+                               }),
+                   decisions_.end());
+  BuildIndex();
+}
+
+void DecisionSet::BuildIndex() {
+  size_t cap = 8;
+  while (cap < decisions_.size() * 2 + 2) cap <<= 1;
+  index_.assign(cap, UINT32_MAX);
+  hashes_.assign(cap, 0);
+  mask_ = cap - 1;
+  for (uint32_t i = 0; i < decisions_.size(); ++i) {
+    uint64_t h = HashId(decisions_[i].permission);
+    size_t slot = h & mask_;
+    while (index_[slot] != UINT32_MAX) slot = (slot + 1) & mask_;
+    index_[slot] = i;
+    hashes_[slot] = h;
+  }
+}
+
+bool DecisionSet::Check(std::string_view permission, std::string_view location,
+                        std::string_view warehouse) const noexcept {
+  if (!login_allowed_ || index_.empty()) return false;
+  const uint64_t h = HashId(permission);
+  size_t slot = h & mask_;
+  for (;;) {
+    const uint32_t i = index_[slot];
+    if (i == UINT32_MAX) return false;
+    if (hashes_[slot] == h) {
+      const PermissionDecision& d = decisions_[i];
+      if (d.permission.size() == permission.size() &&
+          std::memcmp(d.permission.data(), permission.data(), permission.size()) == 0) {
+        switch (d.kind) {
+          case ScopeKind::kNone: return true;
+          case ScopeKind::kLocation:
+            return location.empty() ? d.allowed.IsEverywhere() : d.allowed.Contains(location);
+          case ScopeKind::kWarehouse:
+            return warehouse.empty() ? d.allowed.IsEverywhere() : d.allowed.Contains(warehouse);
+        }
+        return false;
+      }
+    }
+    slot = (slot + 1) & mask_;
+  }
+}
+
+nlohmann::json DecisionSet::ToJson() const {
+  nlohmann::json perms = nlohmann::json::object();
+  for (const auto& d : decisions_) {
+    nlohmann::json p;
+    p["scope"] = ScopeKindName(d.kind);
+    if (d.allowed.all_except) {
+      p["except"] = d.allowed.items;
+    } else {
+      p["only"] = d.allowed.items;
+    }
+    perms[d.permission] = std::move(p);
+  }
+  return nlohmann::json{{"user", user_},         {"login", login_allowed_}, {"stale", stale_},
+                        {"profiles", profiles_}, {"permissions", std::move(perms)}};
+}
+
+Result<DecisionSet> DecisionSet::FromJson(const nlohmann::json& j) {
+  try {
+    if (!j.is_object()) return InvalidArgument("decision set: not a JSON object");
+    for (const char* key : {"user", "login", "profiles", "permissions"}) {
+      if (!j.contains(key)) return InvalidArgument(std::string("decision set: missing '") + key + "'");
+    }
+    if (!j["user"].is_string()) return InvalidArgument("decision set: 'user' is not a string");
+    if (!j["login"].is_boolean()) return InvalidArgument("decision set: 'login' is not a boolean");
+    bool stale = false;
+    if (j.contains("stale")) {
+      if (!j["stale"].is_boolean()) return InvalidArgument("decision set: 'stale' is not a boolean");
+      stale = j["stale"].get<bool>();
+    }
+    if (!j["profiles"].is_array()) return InvalidArgument("decision set: 'profiles' is not an array");
+    std::vector<std::string> profiles;
+    for (const auto& p : j["profiles"]) {
+      if (!p.is_string()) return InvalidArgument("decision set: a profile is not a string");
+      profiles.push_back(p.get<std::string>());
+    }
+    if (!j["permissions"].is_object()) return InvalidArgument("decision set: 'permissions' is not an object");
+    std::vector<PermissionDecision> decisions;
+    for (auto it = j["permissions"].begin(); it != j["permissions"].end(); ++it) {
+      const std::string& id = it.key();
+      const auto& v = it.value();
+      if (id.empty()) return InvalidArgument("decision set: empty permission id");
+      if (!v.is_object() || !v.contains("scope") || !v["scope"].is_string())
+        return InvalidArgument("decision set: permission '" + id + "' lacks a scope");
+      PermissionDecision d;
+      d.permission = id;
+      const std::string scope = v["scope"].get<std::string>();
+      if (scope == "none") d.kind = ScopeKind::kNone;
+      else if (scope == "location") d.kind = ScopeKind::kLocation;
+      else if (scope == "warehouse") d.kind = ScopeKind::kWarehouse;
+      else return InvalidArgument("decision set: permission '" + id + "' has unknown scope '" + scope + "'");
+      const bool has_only = v.contains("only"), has_except = v.contains("except");
+      if (has_only == has_except)
+        return InvalidArgument("decision set: permission '" + id + "' needs exactly one of only/except");
+      const auto& list = has_only ? v["only"] : v["except"];
+      if (!list.is_array()) return InvalidArgument("decision set: permission '" + id + "' scope list is not an array");
+      std::vector<std::string> items;
+      for (const auto& n : list) {
+        if (!n.is_string()) return InvalidArgument("decision set: permission '" + id + "' has a non-string place");
+        items.push_back(n.get<std::string>());
+      }
+      d.allowed = has_only ? ScopeSet::Only(std::move(items)) : ScopeSet{true, SortedUnique(std::move(items))};
+      decisions.push_back(std::move(d));
+    }
+    return DecisionSet(j["user"].get<std::string>(), j["login"].get<bool>(), std::move(profiles),
+                       std::move(decisions), stale);
+  } catch (const std::exception& e) {
+    return InvalidArgument(std::string("decision set: ") + e.what());
+  }
+}
+
+}  // namespace idb

@@ -1,0 +1,320 @@
+// dn.cc — RFC 4514 DN parser and normaliser (see dn.h for the normal form).
+#include "core/dn.h"
+
+#include <algorithm>
+
+namespace idb {
+namespace {
+
+bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+bool IsSpecial(char c) {
+  return c == ' ' || c == '"' || c == '#' || c == '+' || c == ',' || c == ';' || c == '<' || c == '=' ||
+         c == '>' || c == '\\';
+}
+
+std::string CanonicalType(std::string_view type) {
+  std::string t = AsciiLower(type);
+  if (t.rfind("oid.", 0) == 0) t = t.substr(4);
+  static const std::pair<const char*, const char*> kOids[] = {
+      {"2.5.4.3", "cn"}, {"2.5.4.11", "ou"}, {"2.5.4.10", "o"}, {"2.5.4.6", "c"}, {"2.5.4.7", "l"},
+      {"2.5.4.8", "st"}, {"2.5.4.9", "street"}, {"0.9.2342.19200300.100.1.25", "dc"},
+      {"0.9.2342.19200300.100.1.1", "uid"}};
+  for (const auto& [oid, name] : kOids) {
+    if (t == oid) return name;
+  }
+  return t;
+}
+
+// Escapes an (already lower-cased) value for the normal form / EscapeDnValue.
+void AppendEscaped(std::string_view v, std::string* out) {
+  for (size_t i = 0; i < v.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(v[i]);
+    const bool lead = i == 0 && (c == ' ' || c == '#');
+    const bool trail = i + 1 == v.size() && c == ' ';
+    if (c < 0x20 || c == 0x7f) {
+      static const char* kHex = "0123456789abcdef";
+      out->push_back('\\');
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 15]);
+    } else if (lead || trail || c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' || c == '>' ||
+               c == ';' || c == '=') {
+      out->push_back('\\');
+      out->push_back(static_cast<char>(c));
+    } else {
+      out->push_back(static_cast<char>(c));
+    }
+  }
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string_view s) : s_(s) {}
+
+  Result<Dn> Parse() {
+    Dn dn;
+    SkipSpaces();
+    if (pos_ == s_.size()) return dn;  // root DN
+    for (;;) {
+      Rdn rdn;
+      for (;;) {
+        auto attr = ParseAttribute();
+        if (!attr.ok()) return attr.status();
+        rdn.attributes.push_back(std::move(attr.value()));
+        SkipSpaces();
+        if (pos_ < s_.size() && s_[pos_] == '+') {
+          ++pos_;
+          continue;
+        }
+        break;
+      }
+      dn.rdns.push_back(std::move(rdn));
+      if (pos_ == s_.size()) break;
+      if (s_[pos_] == ',' || s_[pos_] == ';') {
+        ++pos_;
+        SkipSpaces();
+        if (pos_ == s_.size()) return Error("trailing separator");
+        continue;
+      }
+      return Error(std::string("unexpected '") + s_[pos_] + "'");
+    }
+    return dn;
+  }
+
+ private:
+  Status Error(const std::string& what) const {
+    return InvalidArgument("malformed DN: " + what + " at offset " + std::to_string(pos_));
+  }
+  void SkipSpaces() {
+    while (pos_ < s_.size() && s_[pos_] == ' ') ++pos_;
+  }
+
+  Result<DnAttribute> ParseAttribute() {
+    SkipSpaces();
+    const size_t start = pos_;
+    if (pos_ < s_.size() && (s_[pos_] == ',' || s_[pos_] == '+' || s_[pos_] == ';'))
+      return Error("empty RDN");
+    if (pos_ + 4 <= s_.size() && AsciiLower(s_.substr(pos_, 4)) == "oid.") pos_ += 4;
+    if (pos_ < s_.size() && IsAlpha(s_[pos_])) {
+      while (pos_ < s_.size() && (IsAlpha(s_[pos_]) || IsDigit(s_[pos_]) || s_[pos_] == '-')) ++pos_;
+    } else if (pos_ < s_.size() && IsDigit(s_[pos_])) {
+      while (pos_ < s_.size() && (IsDigit(s_[pos_]) || s_[pos_] == '.')) ++pos_;
+      if (s_[pos_ - 1] == '.') return Error("bad numeric OID");
+    } else {
+      if (pos_ >= s_.size() || s_[pos_] == '=') return Error("empty attribute type");
+      return Error(std::string("bad attribute type character '") + s_[pos_] + "'");
+    }
+    DnAttribute attr;
+    attr.type = std::string(s_.substr(start, pos_ - start));
+    SkipSpaces();
+    if (pos_ >= s_.size() || s_[pos_] != '=') return Error("missing '=' after '" + attr.type + "'");
+    ++pos_;
+    SkipSpaces();
+    if (pos_ < s_.size() && s_[pos_] == '#') return ParseHex(std::move(attr));
+    if (pos_ < s_.size() && s_[pos_] == '"') return ParseQuoted(std::move(attr));
+    return ParseString(std::move(attr));
+  }
+
+  Result<DnAttribute> ParseHex(DnAttribute attr) {
+    const size_t start = pos_++;
+    size_t digits = 0;
+    while (pos_ < s_.size() && HexValue(s_[pos_]) >= 0) ++pos_, ++digits;
+    if (digits == 0 || digits % 2 != 0) return Error("bad hex string value");
+    attr.value = AsciiLower(s_.substr(start, pos_ - start));
+    attr.hex = true;
+    SkipSpaces();
+    if (pos_ < s_.size() && s_[pos_] != ',' && s_[pos_] != '+' && s_[pos_] != ';')
+      return Error("bad hex string value");
+    return attr;
+  }
+
+  Result<DnAttribute> ParseQuoted(DnAttribute attr) {
+    ++pos_;
+    for (;;) {
+      if (pos_ >= s_.size()) return Error("unterminated quoted value");
+      char c = s_[pos_];
+      if (c == '"') {
+        ++pos_;
+        break;
+      }
+      if (c == '\\') {
+        auto st = ParseEscape(&attr.value);
+        if (!st.ok()) return st;
+        continue;
+      }
+      attr.value.push_back(c);
+      ++pos_;
+    }
+    SkipSpaces();
+    if (pos_ < s_.size() && s_[pos_] != ',' && s_[pos_] != '+' && s_[pos_] != ';')
+      return Error("text after quoted value");
+    return attr;
+  }
+
+  Status ParseEscape(std::string* out) {
+    // at '\'
+    if (pos_ + 1 >= s_.size()) return Error("dangling escape");
+    char c = s_[pos_ + 1];
+    if (IsSpecial(c)) {
+      out->push_back(c);
+      pos_ += 2;
+      return Status::Ok();
+    }
+    int hi = HexValue(c);
+    int lo = pos_ + 2 < s_.size() ? HexValue(s_[pos_ + 2]) : -1;
+    if (hi < 0 || lo < 0) return Error("bad escape");
+    out->push_back(static_cast<char>(hi * 16 + lo));
+    pos_ += 3;
+    return Status::Ok();
+  }
+
+  Result<DnAttribute> ParseString(DnAttribute attr) {
+    size_t keep = 0;  // length of value up to its last escaped or non-space char
+    while (pos_ < s_.size()) {
+      char c = s_[pos_];
+      if (c == ',' || c == '+' || c == ';') break;
+      if (c == '\\') {
+        auto st = ParseEscape(&attr.value);
+        if (!st.ok()) return st;
+        keep = attr.value.size();
+        continue;
+      }
+      if (c == '"') return Error("unescaped '\"' in value");
+      attr.value.push_back(c);
+      if (c != ' ') keep = attr.value.size();
+      ++pos_;
+    }
+    attr.value.resize(keep);
+    return attr;
+  }
+
+  std::string_view s_;
+  size_t pos_ = 0;
+};
+
+// Fast path: a DN with no escapes, quotes, hex values or multi-valued RDNs.
+bool FastNormalize(std::string_view s, std::string* out) {
+  for (char c : s) {
+    if (c == '\\' || c == '"' || c == '#' || c == '+' || c == ';' || c == '<' || c == '>' ||
+        static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return false;
+  }
+  out->clear();
+  size_t pos = 0;
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    return v;
+  };
+  if (trim(s).empty()) return true;
+  while (pos <= s.size()) {
+    size_t comma = s.find(',', pos);
+    if (comma == std::string_view::npos) comma = s.size();
+    std::string_view rdn = s.substr(pos, comma - pos);
+    size_t eq = rdn.find('=');
+    if (eq == std::string_view::npos) return false;
+    std::string_view type = trim(rdn.substr(0, eq));
+    std::string_view value = trim(rdn.substr(eq + 1));
+    if (type.empty() || value.find('=') != std::string_view::npos) return false;
+    if (!IsAlpha(type[0])) return false;  // OIDs take the slow path
+    for (char c : type) {
+      if (!IsAlpha(c) && !IsDigit(c) && c != '-') return false;
+    }
+    if (!out->empty()) out->push_back(',');
+    for (char c : type) out->push_back(Lower(c));
+    out->push_back('=');
+    for (char c : value) out->push_back(Lower(c));
+    if (comma == s.size()) break;
+    pos = comma + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = Lower(c);
+  return out;
+}
+
+std::optional<std::string> Dn::FirstCn() const {
+  if (rdns.empty()) return std::nullopt;
+  for (const auto& a : rdns[0].attributes) {
+    if (!a.hex && CanonicalType(a.type) == "cn") return a.value;
+  }
+  return std::nullopt;
+}
+
+std::string Dn::Normalized() const {
+  std::string out;
+  for (size_t r = 0; r < rdns.size(); ++r) {
+    std::vector<std::pair<std::string, std::string>> parts;
+    for (const auto& a : rdns[r].attributes) {
+      std::string value;
+      if (a.hex) {
+        value = AsciiLower(a.value);
+      } else {
+        AppendEscaped(AsciiLower(a.value), &value);
+      }
+      parts.emplace_back(CanonicalType(a.type), std::move(value));
+    }
+    std::sort(parts.begin(), parts.end());
+    if (r) out.push_back(',');
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (i) out.push_back('+');
+      out += parts[i].first;
+      out.push_back('=');
+      out += parts[i].second;
+    }
+  }
+  return out;
+}
+
+Result<Dn> ParseDn(std::string_view text) {
+  if (text.size() > 64 * 1024) return InvalidArgument("malformed DN: longer than 65536 bytes");
+  return Parser(text).Parse();
+}
+
+Result<std::string> NormalizeDn(std::string_view text) {
+  std::string out;
+  if (text.size() <= 64 * 1024 && FastNormalize(text, &out)) return out;
+  auto dn = ParseDn(text);
+  if (!dn.ok()) return dn.status();
+  return dn->Normalized();
+}
+
+bool NormalizeDnInto(std::string_view text, std::string* out) {
+  if (text.size() <= 64 * 1024 && FastNormalize(text, out)) return true;
+  auto dn = ParseDn(text);
+  if (!dn.ok()) return false;
+  *out = dn->Normalized();
+  return true;
+}
+
+bool SameDn(std::string_view a, std::string_view b) {
+  auto na = NormalizeDn(a);
+  auto nb = NormalizeDn(b);
+  return na.ok() && nb.ok() && *na == *nb;
+}
+
+std::string EscapeDnValue(std::string_view value) {
+  std::string out;
+  AppendEscaped(value, &out);
+  return out;
+}
+
+std::string FirstCnOf(std::string_view text) {
+  auto dn = ParseDn(text);
+  if (!dn.ok()) return "";
+  return dn->FirstCn().value_or("");
+}
+
+}  // namespace idb

@@ -1,0 +1,96 @@
+// flat_index.h — an immutable string → list-of-ids hash index with open
+// addressing, for the rule indexes (normalised DN, CN, SID, claim, user).
+//
+// Why: mapping a user in 1,000 groups against 10,000 rules does thousands of
+// lookups; a flat table with one 64-bit hash compare per probe is several
+// times faster than std::unordered_map<std::string, std::vector<…>>.
+// Ownership: owns keys and ids. Thread-safety: immutable after Build().
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace idb {
+
+// Fast 64-bit hash of a short string (8 bytes per step).
+inline uint64_t FastHash(std::string_view s) noexcept {
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ (s.size() * 0xC2B2AE3D27D4EB4FULL);
+  const char* p = s.data();
+  size_t n = s.size();
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 29;
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 29;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
+}
+
+class FlatIndex {
+ public:
+  void Add(std::string key, uint32_t id) { pending_[std::move(key)].push_back(id); }
+  size_t size() const { return keys_.size(); }
+
+  void Build() {
+    keys_.clear();
+    ranges_.clear();
+    ids_.clear();
+    for (auto& [k, v] : pending_) {
+      ranges_.push_back({static_cast<uint32_t>(ids_.size()), static_cast<uint32_t>(v.size())});
+      ids_.insert(ids_.end(), v.begin(), v.end());
+      keys_.push_back(k);
+    }
+    pending_.clear();
+    size_t cap = 16;
+    while (cap < keys_.size() * 2 + 2) cap <<= 1;
+    slots_.assign(cap, UINT32_MAX);
+    hashes_.assign(cap, 0);
+    mask_ = cap - 1;
+    for (uint32_t i = 0; i < keys_.size(); ++i) {
+      uint64_t h = FastHash(keys_[i]);
+      size_t s = h & mask_;
+      while (slots_[s] != UINT32_MAX) s = (s + 1) & mask_;
+      slots_[s] = i;
+      hashes_[s] = h;
+    }
+  }
+
+  std::span<const uint32_t> Find(std::string_view key) const noexcept {
+    if (slots_.empty()) return {};
+    const uint64_t h = FastHash(key);
+    size_t s = h & mask_;
+    for (;;) {
+      const uint32_t i = slots_[s];
+      if (i == UINT32_MAX) return {};
+      if (hashes_[s] == h && keys_[i] == key) return {ids_.data() + ranges_[i].first, ranges_[i].second};
+      s = (s + 1) & mask_;
+    }
+  }
+
+ private:
+  std::unordered_map<std::string, std::vector<uint32_t>> pending_;
+  std::vector<std::string> keys_;
+  std::vector<std::pair<uint32_t, uint32_t>> ranges_;  // (offset, count) into ids_
+  std::vector<uint32_t> ids_;
+  std::vector<uint32_t> slots_;
+  std::vector<uint64_t> hashes_;
+  uint64_t mask_ = 0;
+};
+
+}  // namespace idb
