@@ -4,12 +4,15 @@
 #include <mutex>
 
 #include <jansson.h>
+// liboauth2's headers have no extern "C" guards.
+extern "C" {
 #include <oauth2/cache.h>
 #include <oauth2/cfg.h>
 #include <oauth2/log.h>
 #include <oauth2/mem.h>
 #include <oauth2/oauth2.h>
 #include <oauth2/util.h>
+}
 
 namespace idb::oidc {
 namespace {

@@ -100,7 +100,7 @@ async function startProvider() {
       deviceFlow: {
         enabled: true,
         userCodeInputSource(ctx, form, out, err) {
-          ctx.body = `<!DOCTYPE html><html><body><h1>Device</h1>${err ? '<p class="error">code refused</p>' : ''}${form}<button type="submit" form="op.deviceInputForm">Continue</button></body></html>`;
+          ctx.body = `<!DOCTYPE html><html><body><h1>Device</h1>${err ? `<p class="error">${err.name === 'AbortedError' ? 'aborted' : 'code refused'}</p>` : ''}${form}<button type="submit" form="op.deviceInputForm">Continue</button></body></html>`;
         },
         userCodeConfirmSource(ctx, form, client, deviceInfo, userCode) {
           ctx.body = `<!DOCTYPE html><html><body><h1>Confirm ${htmlEscape(userCode)}</h1>${form}<button type="submit" form="op.deviceConfirmForm">Continue</button><button type="submit" form="op.deviceConfirmForm" value="yes" name="abort">Abort</button></body></html>`;
