@@ -86,9 +86,9 @@ ConfigLoad LoadConfig(const std::string& path) {
       if (auto d = r.GetInt(store, "history_retention_days", false, 1, 36500))
         cfg->store.history_retention_days = static_cast<int>(*d);
     }
-    cfg->daemon = YamlReader::Find(*root, "daemon");
-    cfg->directories = YamlReader::Find(*root, "directories");
-    cfg->oidc = YamlReader::Find(*root, "oidc");
+    cfg->daemon.reset(YamlReader::Find(*root, "daemon"));
+    cfg->directories.reset(YamlReader::Find(*root, "directories"));
+    cfg->oidc.reset(YamlReader::Find(*root, "oidc"));
     if (!r.ok()) return load;
 
     PolicyLoad policy = LoadPolicy(cfg->mappings.catalog, cfg->mappings.profiles, cfg->mappings.rules);

@@ -101,7 +101,7 @@ nlohmann::json Explanation::ToJson() const {
 std::string Explanation::ToText() const {
   std::ostringstream o;
   o << "user " << user << (source.empty() ? "" : " (" + source + ")") << "\n";
-  o << "login: " << (login_allowed ? "allowed" : "DENIED") << " — " << verdict << "\n";
+  o << "login: " << (login_allowed ? "allowed" : "DENIED (" + verdict + ")") << "\n";
   o << "profiles: ";
   for (size_t i = 0; i < profiles.size(); ++i) o << (i ? ", " : "") << profiles[i];
   if (profiles.empty()) o << "(none)";

@@ -135,8 +135,8 @@ bool LoadProfilesNode(const YAML::Node& root, const std::string& file, Policy* p
     }
     RawProfile raw;
     raw.name = kv.first.Scalar();
-    raw.name_node = kv.first;
-    raw.body = kv.second;
+    raw.name_node.reset(kv.first);
+    raw.body.reset(kv.second);
     if (!ValidProfileName(raw.name)) {
       r.Error(kv.first, "profile name '" + raw.name + "' may use only letters, digits, '_', '-', '.'");
       continue;
@@ -149,7 +149,7 @@ bool LoadProfilesNode(const YAML::Node& root, const std::string& file, Policy* p
     if (!r.ExpectMap(raw.body, what)) continue;
     r.CheckKeys(raw.body, {"description", "inherits", "modules"}, what);
     r.GetString(raw.body, "description", false);
-    raw.inherits_node = YamlReader::Find(raw.body, "inherits");
+    raw.inherits_node.reset(YamlReader::Find(raw.body, "inherits"));
     if (raw.inherits_node.IsDefined()) {
       if (auto list = r.AsStringList(raw.inherits_node, "'inherits'", true)) raw.inherits = *list;
     }

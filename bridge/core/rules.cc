@@ -194,7 +194,7 @@ class RuleParser {
     YAML::Node pattern_node = item;
     if (item.IsMap()) {
       r_.CheckKeys(item, {"permission", "locations", "warehouses"}, "deny");
-      pattern_node = YamlReader::Find(item, "permission");
+      pattern_node.reset(YamlReader::Find(item, "permission"));
       if (!pattern_node.IsDefined()) {
         r_.Error(item, "deny entry needs 'permission'");
         return false;
