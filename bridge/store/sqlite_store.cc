@@ -469,7 +469,7 @@ Status SqliteStore::RecordLogin(const LoginRecord& r) {
     ins->Bind(7, SanitizeForLog(r.client)).Bind(8, SanitizeForLog(r.detail, kMaxTextBytes));
     IDB_RETURN_IF_ERROR(ins->Run());
     bool pruned = false;
-    if (options_.history_retention_days > 0 && ms - last_prune_ms_ >= kPruneIntervalMs) {
+    if (options_.history_retention_days > 0 && ms >= last_prune_ms_ + kPruneIntervalMs) {
       auto del = Statement::Prepare(db_.get(), "DELETE FROM login_history WHERE time_ms < ?");
       if (!del.ok()) return del.status();
       del->Bind(1, ms - int64_t{options_.history_retention_days} * 86'400'000);

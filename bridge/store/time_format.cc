@@ -1,5 +1,7 @@
 #include "store/time_format.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 namespace idb::store {
@@ -68,7 +70,8 @@ Result<SystemTime> ParseUtcTime(std::string_view s) {
   if (!ReadDigits(s, pos, 4, y) || !Expect(s, pos, '-') || !ReadDigits(s, pos, 2, mo) ||
       !Expect(s, pos, '-') || !ReadDigits(s, pos, 2, d))
     return bad("not a YYYY-MM-DD date");
-  if (y < 1970 || y > 9999) return bad("year out of range 1970-9999");
+  // SystemTime counts nanoseconds in 64 bits: it ends in 2262.
+  if (y < 1970 || y > 2199) return bad("year out of range 1970-2199");
   if (mo < 1 || mo > 12) return bad("month out of range");
   if (d < 1 || d > DaysInMonth(y, mo)) return bad("day out of range for that month");
   if (pos != s.size()) {
@@ -122,6 +125,9 @@ int64_t ToUnixMillis(SystemTime t) {
 }
 
 SystemTime FromUnixMillis(int64_t ms) {
+  // A damaged or edited row must not overflow the nanosecond clock (UB).
+  constexpr int64_t kLimit = INT64_MAX / 1'000'000;
+  ms = std::clamp<int64_t>(ms, -kLimit, kLimit);
   return SystemTime(std::chrono::duration_cast<SystemTime::duration>(std::chrono::milliseconds(ms)));
 }
 

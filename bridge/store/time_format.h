@@ -4,7 +4,8 @@
 // clear error, never a silently wrong instant. Only UTC is accepted ("Z" or no
 // zone on a bare date), so the same text means the same instant everywhere.
 // Accepted: 2026-12-31, 2026-12-31T00:00Z, 2026-12-31T00:00:00Z,
-//           2026-12-31T00:00:00.123Z (fraction kept to milliseconds).
+//           2026-12-31T00:00:00.123Z (fraction kept to milliseconds);
+// years 1970-2199 (SystemTime's 64-bit nanoseconds end in 2262).
 // Thread-safety: pure functions.
 #pragma once
 
