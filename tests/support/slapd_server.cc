@@ -1,6 +1,7 @@
 #include "slapd_server.h"
 
 #include <ldap.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -188,6 +189,12 @@ SlapdServer::~SlapdServer() {
 
 void SlapdServer::Stop() { process_.Stop(); }
 void SlapdServer::Kill() { process_.Kill(); }
+void SlapdServer::Pause() {
+  if (process_.pid() > 0) kill(process_.pid(), SIGSTOP);
+}
+void SlapdServer::Resume() {
+  if (process_.pid() > 0) kill(process_.pid(), SIGCONT);
+}
 
 Status SlapdServer::Restart() {
   if (process_.Running()) return Status::Ok();

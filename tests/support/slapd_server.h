@@ -59,6 +59,8 @@ class SlapdServer {
   void Stop();            // SIGTERM, wait
   void Kill();            // SIGKILL (a crash)
   Status Restart();       // start again on the same ports with the same data
+  void Pause();           // SIGSTOP: accepts TCP connections but never answers
+  void Resume();          // SIGCONT
   bool Running() { return process_.Running(); }
 
   // ldapmodify/ldapadd as the root DN (online changes: overlays run).
