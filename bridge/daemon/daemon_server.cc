@@ -52,8 +52,8 @@ Result<std::unique_ptr<DaemonServer>> DaemonServer::Start(DaemonOptions options)
 
 Status DaemonServer::Listen() {
   const auto rt = core_->runtime();
-  socket_path_ = rt->settings.socket_path;
-  IDB_RETURN_IF_ERROR(PrepareSocketPath(socket_path_));
+  const std::string path = rt->settings.socket_path;
+  IDB_RETURN_IF_ERROR(PrepareSocketPath(path));
 
   DaemonCore* core = core_.get();
   server_ = std::make_unique<PeerCheckedServer>(
@@ -87,9 +87,10 @@ Status DaemonServer::Listen() {
 
   // The socket is created with the process umask; tighten to socket_mode
   // before anyone can be admitted (the peer check protects the gap anyway).
-  if (!server_->bind_to_port(socket_path_, 80)) {
-    return Unavailable("cannot listen on " + socket_path_ + ": " + std::strerror(errno));
+  if (!server_->bind_to_port(path, 80)) {
+    return Unavailable("cannot listen on " + path + ": " + std::strerror(errno));
   }
+  socket_path_ = path;  // ours from now on: Stop() unlinks it
   if (::chmod(socket_path_.c_str(), rt->settings.socket_mode) != 0) {
     server_->stop();
     return Unavailable("cannot chmod " + socket_path_ + ": " + std::strerror(errno));

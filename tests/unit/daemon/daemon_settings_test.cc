@@ -1,0 +1,102 @@
+// daemon_settings_test.cc — the `daemon:` section: defaults, positions of
+// errors, refusal of unsafe settings.
+#include "daemon/daemon_settings.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "core/yaml_reader.h"
+
+namespace idb::daemon {
+namespace {
+
+struct Parsed {
+  std::optional<DaemonSettings> settings;
+  std::vector<Diagnostic> errors;
+};
+
+Parsed Parse(const std::string& daemon_yaml) {
+  Parsed p;
+  Config c;
+  c.path = "idbridge.yaml";
+  c.dir = "/etc/idbridge";
+  auto root = LoadYamlString(daemon_yaml, "idbridge.yaml", &p.errors);
+  EXPECT_TRUE(root.has_value());
+  if (root) c.daemon = YamlReader::Find(*root, "daemon");
+  p.settings = ParseDaemonSettings(c, &p.errors);
+  return p;
+}
+
+TEST(DaemonSettings, AbsentSectionGivesDefaultsAllowingOnlyOurOwnUid) {
+  Parsed p = Parse("version: 1\n");
+  ASSERT_TRUE(p.settings.has_value());
+  EXPECT_EQ(p.settings->socket_path, "/run/idbridge/idbridged.sock");
+  EXPECT_EQ(p.settings->socket_mode, 0660u);
+  EXPECT_EQ(p.settings->allowed_uids, std::vector<uid_t>{::getuid()});
+  EXPECT_TRUE(p.settings->allowed_gids.empty());
+  EXPECT_FALSE(p.settings->tls.enabled);
+}
+
+TEST(DaemonSettings, ReadsEveryKey) {
+  Parsed p = Parse(
+      "daemon:\n  socket: run/d.sock\n  socket_mode: \"0600\"\n  allowed_uids: [0, 1000]\n"
+      "  allowed_gids: [998]\n  admin_uids: [0]\n  session_ttl: 600\n  session_refresh: 30\n"
+      "  max_sessions: 5\n  threads: 2\n  local_admin: false\n");
+  ASSERT_TRUE(p.settings.has_value()) << (p.errors.empty() ? "" : p.errors[0].ToString());
+  EXPECT_EQ(p.settings->socket_path, "/etc/idbridge/run/d.sock");
+  EXPECT_EQ(p.settings->socket_mode, 0600u);
+  EXPECT_EQ(p.settings->allowed_uids, (std::vector<uid_t>{0, 1000}));
+  EXPECT_EQ(p.settings->allowed_gids, std::vector<gid_t>{998});
+  EXPECT_EQ(p.settings->session_ttl_s, 600);
+  EXPECT_EQ(p.settings->session_refresh_s, 30);
+  EXPECT_EQ(p.settings->max_sessions, 5);
+  EXPECT_EQ(p.settings->threads, 2);
+  EXPECT_FALSE(p.settings->local_admin);
+}
+
+TEST(DaemonSettings, UnknownKeyIsReportedWithItsPosition) {
+  Parsed p = Parse("daemon:\n  sesion_ttl: 10\n");
+  EXPECT_FALSE(p.settings.has_value());
+  ASSERT_FALSE(p.errors.empty());
+  EXPECT_EQ(p.errors[0].line, 2);
+  EXPECT_NE(p.errors[0].message.find("session_ttl"), std::string::npos) << p.errors[0].message;
+}
+
+TEST(DaemonSettings, WorldAccessibleSocketModeIsRefused) {
+  Parsed p = Parse("daemon:\n  socket_mode: \"0666\"\n");
+  EXPECT_FALSE(p.settings.has_value());
+}
+
+TEST(DaemonSettings, NonOctalSocketModeIsRefused) {
+  EXPECT_FALSE(Parse("daemon:\n  socket_mode: \"rw-rw----\"\n").settings.has_value());
+  EXPECT_FALSE(Parse("daemon:\n  socket_mode: \"0980\"\n").settings.has_value());
+}
+
+TEST(DaemonSettings, OutOfRangeNumbersAreRefused) {
+  EXPECT_FALSE(Parse("daemon:\n  session_ttl: 0\n").settings.has_value());
+  EXPECT_FALSE(Parse("daemon:\n  threads: 100000\n").settings.has_value());
+  EXPECT_FALSE(Parse("daemon:\n  allowed_uids: [-1]\n").settings.has_value());
+  EXPECT_FALSE(Parse("daemon:\n  allowed_uids: [alice]\n").settings.has_value());
+}
+
+TEST(DaemonSettings, OverlongSocketPathIsRefused) {
+  EXPECT_FALSE(Parse("daemon:\n  socket: /" + std::string(200, 'x') + "\n").settings.has_value());
+}
+
+TEST(DaemonSettings, TlsWithoutClientAuthenticationIsRefused) {
+  Parsed p = Parse("daemon:\n  tls:\n    listen: \"127.0.0.1:8443\"\n    cert_file: c.pem\n    key_file: k.pem\n");
+  EXPECT_FALSE(p.settings.has_value());
+}
+
+TEST(DaemonSettings, TlsListenMustBeHostAndPort) {
+  Parsed p = Parse(
+      "daemon:\n  tls:\n    listen: \"8443\"\n    cert_file: c.pem\n    key_file: k.pem\n    client_ca_file: ca.pem\n");
+  EXPECT_FALSE(p.settings.has_value());
+}
+
+TEST(DaemonSettings, SectionThatIsNotAMapIsRefused) {
+  EXPECT_FALSE(Parse("daemon: [1, 2]\n").settings.has_value());
+}
+
+}  // namespace
+}  // namespace idb::daemon
