@@ -1,0 +1,204 @@
+// Integration tests: Active Directory specifics against a real Samba AD DC.
+// Samba is provisioned ONCE for this binary (a gtest Environment); when it
+// cannot run here every test is skipped with the reason.
+#include <gtest/gtest.h>
+
+#include "ldap/ldap_authenticator.h"
+#include "samba_dc.h"
+
+namespace idb::ldap::testing {
+namespace {
+
+idb::testing::SambaDc* g_dc = nullptr;
+std::string g_skip_reason;
+
+class SambaEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    g_skip_reason = idb::testing::SambaDc::CannotRunReason();
+    if (!g_skip_reason.empty()) return;
+    auto dc = idb::testing::SambaDc::Start();
+    if (!dc.ok()) {
+      g_skip_reason = "Samba AD DC could not be started: " + dc.status().message();
+      return;
+    }
+    g_dc = std::move(*dc).release();
+  }
+  void TearDown() override {
+    delete g_dc;
+    g_dc = nullptr;
+  }
+};
+
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new SambaEnvironment);
+
+class SambaAd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (g_dc == nullptr) GTEST_SKIP() << "Samba AD tests skipped: " << g_skip_reason;
+    tmp_ = idb::testing::MakeTempDir("idb-samba-test");
+  }
+  void TearDown() override { idb::testing::RemoveTree(tmp_); }
+
+  DirectoryConfig Config() {
+    DirectoryConfig c;
+    c.name = "ad";
+    c.preset = DirectoryPreset::kActiveDirectory;
+    c.uris = {g_dc->ldaps_uri()};
+    c.ca_file = g_dc->ca_file();
+    c.bind_dn = std::string(idb::testing::SambaDc::kServiceUser) + "@fleet.test";
+    c.bind_password_file = tmp_ + "/svc.pw";
+    idb::testing::WriteFile(c.bind_password_file, idb::testing::SambaDc::kServicePassword, 0600);
+    c.user_search_base = g_dc->base_dn();
+    c.user_filter = "(&(objectCategory=person)(objectClass=user)(sAMAccountName={user}))";
+    c.user_name_attribute = "sAMAccountName";
+    c.login_forms = {LoginForm::kPlain, LoginForm::kUpn, LoginForm::kDownLevel};
+    c.upn_domains = {"fleet.test"};
+    c.netbios_domain = "FLEET";
+    c.group_filter = "(objectClass=group)";
+    c.member_attribute = "member";
+    c.nested_method = NestedMethod::kInChain;
+    c.primary_group = true;
+    c.page_size = 1000;
+    c.claims = {{"department", "department"}, {"title", "title"}, {"mail", "mail"}};
+    c.throttle_enabled = false;
+    return c;
+  }
+  std::unique_ptr<LdapAuthenticator> Make(DirectoryConfig c) {
+    auto a = LdapAuthenticator::Create(std::move(c));
+    EXPECT_TRUE(a.ok()) << a.status().ToString();
+    return a.ok() ? std::move(*a) : nullptr;
+  }
+  static LoginRequest Login(const std::string& user, const std::string& pw) {
+    LoginRequest r;
+    r.user = user;
+    r.password = Secret(pw);
+    r.client = "samba-test";
+    return r;
+  }
+  static const DirectoryGroup* Find(const Identity& id, const std::string& cn) {
+    for (const auto& g : id.groups) if (g.cn == cn) return &g;
+    return nullptr;
+  }
+  std::string tmp_;
+};
+
+const std::string kPw = idb::testing::SambaDc::kUserPassword;
+
+TEST_F(SambaAd, SamAccountNameLoginGivesNestedAndPrimaryGroups) {
+  auto a = Make(Config());
+  AuthOutcome o = a->Authenticate(Login("alice", kPw));
+  ASSERT_TRUE(o.ok()) << LoginFailureName(o.failure) << ": " << o.detail;
+  const Identity& id = o.success.identity;
+  EXPECT_EQ(id.user, "alice");
+  ASSERT_NE(Find(id, "Senior Mechanics"), nullptr);
+  EXPECT_TRUE(Find(id, "Senior Mechanics")->via.empty());
+  ASSERT_NE(Find(id, "Mechanics"), nullptr) << "IN_CHAIN did not return the nested group";
+  EXPECT_EQ(Find(id, "Mechanics")->via, std::vector<std::string>{"Senior Mechanics"});
+  ASSERT_NE(Find(id, "Domain Users"), nullptr) << "primary group missing";
+  EXPECT_EQ(Find(id, "Domain Users")->sid.substr(0, 9), "S-1-5-21-");
+  EXPECT_EQ(Find(id, "Domain Users")->sid.substr(Find(id, "Domain Users")->sid.size() - 4), "-513");
+  EXPECT_EQ(id.claims.at("department"), std::vector<std::string>{"Maintenance"});
+}
+
+TEST_F(SambaAd, GroupsCarryTheirObjectSid) {
+  auto a = Make(Config());
+  AuthOutcome o = a->Authenticate(Login("alice", kPw));
+  ASSERT_TRUE(o.ok()) << o.detail;
+  // Domain groups are S-1-5-21-…; BUILTIN\\Users (reached through Domain Users) is S-1-5-32-545.
+  for (const auto& g : o.success.identity.groups) EXPECT_EQ(g.sid.rfind("S-1-5-", 0), 0u) << g.dn;
+  EXPECT_EQ(Find(o.success.identity, "Mechanics")->sid.rfind("S-1-5-21-", 0), 0u);
+}
+
+TEST_F(SambaAd, TokenGroupsGiveTheSameGroups) {
+  DirectoryConfig c = Config();
+  c.nested_method = NestedMethod::kTokenGroups;
+  auto a = Make(c);
+  AuthOutcome o = a->Authenticate(Login("alice", kPw));
+  ASSERT_TRUE(o.ok()) << o.detail;
+  ASSERT_NE(Find(o.success.identity, "Mechanics"), nullptr);
+  EXPECT_EQ(Find(o.success.identity, "Mechanics")->via, std::vector<std::string>{"Senior Mechanics"});
+  EXPECT_NE(Find(o.success.identity, "Domain Users"), nullptr);
+}
+
+TEST_F(SambaAd, UpnLogin) {
+  auto a = Make(Config());
+  AuthOutcome o = a->Authenticate(Login("alice@fleet.test", kPw));
+  ASSERT_TRUE(o.ok()) << o.detail;
+  EXPECT_EQ(o.success.identity.user, "alice");
+}
+
+TEST_F(SambaAd, DownLevelLogin) {
+  auto a = Make(Config());
+  AuthOutcome o = a->Authenticate(Login("FLEET\\alice", kPw));
+  ASSERT_TRUE(o.ok()) << o.detail;
+  EXPECT_EQ(o.success.identity.user, "alice");
+}
+
+TEST_F(SambaAd, StartTlsOnPort389) {
+  DirectoryConfig c = Config();
+  c.uris = {g_dc->ldap_uri()};
+  c.start_tls = true;
+  auto a = Make(c);
+  AuthOutcome o = a->Authenticate(Login("mike", kPw));
+  EXPECT_TRUE(o.ok()) << o.detail;
+}
+
+TEST_F(SambaAd, WrongPasswordIsBadCredentials52e) {
+  auto a = Make(Config());
+  AuthOutcome o = a->Authenticate(Login("mike", "Wrong-Password-1"));
+  EXPECT_EQ(o.failure, LoginFailure::kBadCredentials) << o.detail;
+  EXPECT_NE(o.detail.find("52e"), std::string::npos) << o.detail;
+}
+
+TEST_F(SambaAd, UnknownUser) {
+  auto a = Make(Config());
+  EXPECT_EQ(a->Authenticate(Login("nobody", kPw)).failure, LoginFailure::kUnknownUser);
+}
+
+TEST_F(SambaAd, EmptyPasswordIsRefusedBeforeBind) {
+  auto a = Make(Config());
+  EXPECT_EQ(a->Authenticate(Login("mike", "")).failure, LoginFailure::kEmptyPassword);
+}
+
+TEST_F(SambaAd, DisabledAccount533) {
+  auto a = Make(Config());
+  AuthOutcome o = a->Authenticate(Login("dave", kPw));
+  EXPECT_EQ(o.failure, LoginFailure::kAccountDisabled) << o.detail;
+}
+
+TEST_F(SambaAd, ExpiredAccount701) {
+  auto a = Make(Config());
+  AuthOutcome o = a->Authenticate(Login("emma", kPw));
+  EXPECT_EQ(o.failure, LoginFailure::kAccountExpired) << o.detail;
+}
+
+TEST_F(SambaAd, MustChangePassword773) {
+  auto a = Make(Config());
+  AuthOutcome o = a->Authenticate(Login("nick", kPw));
+  EXPECT_EQ(o.failure, LoginFailure::kMustChangePassword) << o.detail;
+}
+
+TEST_F(SambaAd, LockedAccount775AfterTheDomainThreshold) {
+  auto a = Make(Config());
+  for (int i = 0; i < 3; ++i) (void)a->Authenticate(Login("lara", "Wrong-Password-" + std::to_string(i)));
+  AuthOutcome o = a->Authenticate(Login("lara", kPw));
+  EXPECT_EQ(o.failure, LoginFailure::kAccountLocked) << o.detail;
+}
+
+TEST_F(SambaAd, LookupRereadsGroups) {
+  auto a = Make(Config());
+  auto id = a->Lookup("alice");
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  EXPECT_NE(Find(*id, "Mechanics"), nullptr);
+}
+
+TEST_F(SambaAd, GroupsExistFindsMissingGroups) {
+  auto a = Make(Config());
+  auto r = a->GroupsExist({"CN=Mechanics,CN=Users,DC=fleet,DC=test", "CN=Mechanix,CN=Users,DC=fleet,DC=test"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, (std::vector<bool>{true, false}));
+}
+
+}  // namespace
+}  // namespace idb::ldap::testing
