@@ -40,12 +40,16 @@ void DaemonTestEnv::WriteConfig(const std::string& rules, const std::string& dae
      << "  rules: " << fx << "/" << rules << "\n"
      << "store:\n"
      << "  path: " << store_path_ << "\n"
-     << "daemon:\n"
-     << "  socket: " << socket_path_ << "\n"
-     << "  socket_mode: \"0660\"\n"
-     << "  session_ttl: 3600\n"
-     << "  session_refresh: 60\n"
-     << "  threads: 4\n";
+     << "daemon:\n";
+  // Defaults for the tests, unless daemon_extra sets the key itself.
+  const std::pair<const char*, std::string> defaults[] = {{"socket", socket_path_},
+                                                          {"socket_mode", "\"0660\""},
+                                                          {"session_ttl", "3600"},
+                                                          {"session_refresh", "60"},
+                                                          {"threads", "4"}};
+  for (const auto& [key, value] : defaults) {
+    if (daemon_extra.find(std::string(key) + ":") == std::string::npos) os << "  " << key << ": " << value << "\n";
+  }
   std::istringstream extra(daemon_extra);
   for (std::string line; std::getline(extra, line);) os << "  " << line << "\n";
   WriteRawConfig(os.str());

@@ -1,0 +1,351 @@
+// e2e_test.cc — end to end: the built idbridged binary on a temp socket, the
+// plugin dlopen()ed like a fleet application does, idbridgectl changing an
+// override, SIGHUP reloads (broken and good), a peer uid refused by
+// SO_PEERCRED, the daemon killed, and the example fleet-host program.
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon_test_env.h"
+#include "idbridge.h"
+
+namespace {
+
+using idb::daemon::testing::DaemonTestEnv;
+using idb::daemon::testing::kAdminPassword;
+using idb::daemon::testing::kAdminUser;
+
+// The plugin's functions, resolved with dlsym like a host does.
+struct Api {
+  void* lib = nullptr;
+  idb_status (*client_open)(const idb_client_options*, idb_client**);
+  void (*client_close)(idb_client*);
+  idb_status (*client_ping)(idb_client*);
+  idb_status (*login)(idb_client*, const char*, const char*, idb_session**);
+  int (*check)(const idb_session*, const char*, const char*, const char*);
+  idb_status (*refresh)(idb_session*);
+  void (*session_close)(idb_session*);
+  size_t (*last_error)(char*, size_t);
+
+  template <typename T>
+  void Load(T*& fn, const char* name) {
+    fn = reinterpret_cast<T*>(::dlsym(lib, name));
+    if (fn == nullptr) throw std::runtime_error(std::string("dlsym ") + name);
+  }
+  Api() {
+    lib = ::dlopen(IDB_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) throw std::runtime_error(::dlerror());
+    Load(client_open, "idb_client_open");
+    Load(client_close, "idb_client_close");
+    Load(client_ping, "idb_client_ping");
+    Load(login, "idb_login");
+    Load(check, "idb_check");
+    Load(refresh, "idb_session_refresh");
+    Load(session_close, "idb_session_close");
+    Load(last_error, "idb_last_error");
+  }
+  ~Api() { ::dlclose(lib); }
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Runs a program, feeding `input` on stdin; returns exit status and stdout+stderr.
+int RunProgram(const std::vector<std::string>& argv, const std::string& input, std::string* output) {
+  int in[2], out[2];
+  if (::pipe(in) != 0 || ::pipe(out) != 0) return -1;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::dup2(out[1], 2);
+    ::close(in[1]);
+    ::close(out[0]);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(in[0]);
+  ::close(out[1]);
+  (void)!::write(in[1], input.data(), input.size());
+  ::close(in[1]);
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(out[0], buf, sizeof(buf))) > 0) output->append(buf, static_cast<size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+class EndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env_.AddLocalAdmin();
+    log_path_ = env_.dir() + "/idbridged.log";
+  }
+  void TearDown() override {
+    if (client_) api_.client_close(client_);
+    StopDaemon(SIGTERM);
+  }
+
+  void StartDaemon() {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      ::dup2(fd, 2);
+      ::execl(IDBRIDGED_PATH, IDBRIDGED_PATH, "--config", env_.config_path().c_str(), nullptr);
+      ::_exit(127);
+    }
+    ASSERT_GT(pid_, 0);
+    // Ready when health answers (at most 20 s on a loaded machine).
+    for (int i = 0; i < 400; ++i) {
+      if (api_.client_ping(Client()) == IDB_OK) return;
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        FAIL() << "idbridged exited: " << ReadFile(log_path_);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL() << "idbridged did not become ready: " << ReadFile(log_path_);
+  }
+
+  void StopDaemon(int sig) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+
+  idb_client* Client() {
+    if (client_ == nullptr) {
+      idb_client_options o = IDB_CLIENT_OPTIONS_INIT;
+      o.socket_path = env_.socket_path().c_str();
+      o.request_timeout_ms = 5000;
+      EXPECT_EQ(api_.client_open(&o, &client_), IDB_OK);
+    }
+    return client_;
+  }
+
+  idb_session* Login() {
+    idb_session* s = nullptr;
+    idb_status st = api_.login(Client(), kAdminUser, kAdminPassword, &s);
+    EXPECT_EQ(st, IDB_OK) << LastError();
+    return s;
+  }
+
+  std::string LastError() {
+    char buf[512];
+    api_.last_error(buf, sizeof(buf));
+    return buf;
+  }
+
+  // Waits until the daemon's log contains `text` (reloads are asynchronous).
+  bool LogContains(const std::string& text, int tries = 100) {
+    for (int i = 0; i < tries; ++i) {
+      if (ReadFile(log_path_).find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  Api api_;
+  DaemonTestEnv env_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+  idb_client* client_ = nullptr;
+};
+
+TEST_F(EndToEndTest, LocalAdminSignsInAndChecksThroughTheDlopenedPlugin) {
+  StartDaemon();
+  idb_session* s = Login();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(api_.check(s, "work_orders.edit", "Depot A", nullptr), IDB_ALLOW);
+  EXPECT_EQ(api_.check(s, "work_orders.delete", "Depot A", nullptr), IDB_DENY);
+  EXPECT_EQ(api_.check(s, "parts.view", nullptr, "Main Store"), IDB_ALLOW);
+  api_.session_close(s);
+}
+
+TEST_F(EndToEndTest, OverrideGrantedWithIdbridgectlIsSeenAfterRefresh) {
+  StartDaemon();
+  idb_session* s = Login();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(api_.check(s, "work_orders.delete", "Depot A", nullptr), IDB_DENY);
+  std::string out;
+  int rc = RunProgram({IDBRIDGECTL_PATH, "override", "grant", "--config", env_.config_path(), "--user", kAdminUser,
+                       "--perm", "work_orders.delete", "--location", "Depot A", "--reason", "e2e"},
+                      "", &out);
+  ASSERT_EQ(rc, 0) << out;
+  ASSERT_EQ(api_.refresh(s), IDB_OK) << LastError();
+  EXPECT_EQ(api_.check(s, "work_orders.delete", "Depot A", nullptr), IDB_ALLOW);
+  EXPECT_EQ(api_.check(s, "work_orders.delete", "Depot B", nullptr), IDB_DENY);
+  api_.session_close(s);
+}
+
+TEST_F(EndToEndTest, OverrideReachesAnOpenSessionByItselfWithinTheRefreshInterval) {
+  env_.WriteConfig("rules.yaml", "session_refresh: 1\n");
+  StartDaemon();
+  idb_session* s = Login();
+  ASSERT_NE(s, nullptr);
+  std::string out;
+  ASSERT_EQ(RunProgram({IDBRIDGECTL_PATH, "override", "deny", "--config", env_.config_path(), "--user", kAdminUser,
+                        "--perm", "work_orders.edit", "--reason", "e2e"},
+                       "", &out),
+            0)
+      << out;
+  // No explicit refresh: the first check after the interval fetches new decisions.
+  bool denied = false;
+  for (int i = 0; i < 60 && !denied; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    denied = api_.check(s, "work_orders.edit", "Depot A", nullptr) == IDB_DENY;
+  }
+  EXPECT_TRUE(denied);
+  api_.session_close(s);
+}
+
+TEST_F(EndToEndTest, SighupWithABrokenConfigKeepsTheOldOneThenAGoodOneSwapsIn) {
+  StartDaemon();
+  env_.WriteRawConfig("version: 1\nmapings: {}\n");  // typo of "mappings" at line 2, column 1
+  ::kill(pid_, SIGHUP);
+  ASSERT_TRUE(LogContains("reload rejected")) << ReadFile(log_path_);
+  EXPECT_TRUE(LogContains("idbridge.yaml:2:1:")) << ReadFile(log_path_);
+  idb_session* s = Login();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(api_.check(s, "work_orders.delete", "Depot A", nullptr), IDB_DENY);
+  api_.session_close(s);
+
+  env_.WriteConfig("rules_admin.yaml");
+  ::kill(pid_, SIGHUP);
+  ASSERT_TRUE(LogContains("configuration reloaded")) << ReadFile(log_path_);
+  s = Login();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(api_.check(s, "work_orders.delete", "Depot A", nullptr), IDB_ALLOW);
+  api_.session_close(s);
+}
+
+TEST_F(EndToEndTest, PeerUidNotOnTheAllowListIsRefused) {
+  if (::getuid() != 0) GTEST_SKIP() << "needs root to run a client as uid 65534";
+  env_.WriteConfig("rules.yaml", "allowed_uids: [0]\n");
+  StartDaemon();
+  // Let uid 65534 reach the socket file, so the SO_PEERCRED gate is what refuses.
+  ASSERT_EQ(::chmod(env_.dir().c_str(), 0711), 0);
+  ASSERT_EQ(::chmod(env_.socket_path().c_str(), 0666), 0);
+  pid_t child = ::fork();
+  if (child == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(100);
+    idb_client_options o = IDB_CLIENT_OPTIONS_INIT;
+    o.socket_path = env_.socket_path().c_str();
+    idb_client* c = nullptr;
+    if (api_.client_open(&o, &c) != IDB_OK) ::_exit(101);
+    idb_session* s = nullptr;
+    idb_status st = api_.login(c, kAdminUser, kAdminPassword, &s);
+    ::_exit(st == IDB_E_PERMISSION_DENIED ? 0 : 50 + st);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "child login status " << WEXITSTATUS(status) - 50;
+  EXPECT_TRUE(LogContains("refused connection from uid=65534")) << ReadFile(log_path_);
+  // Root (allowed) still gets in.
+  idb_session* s = Login();
+  EXPECT_NE(s, nullptr);
+  if (s) api_.session_close(s);
+}
+
+TEST_F(EndToEndTest, DaemonKilledGivesDaemonUnavailableAndARestartRecovers) {
+  StartDaemon();
+  idb_session* s = Login();
+  ASSERT_NE(s, nullptr);
+  StopDaemon(SIGKILL);  // leaves a stale socket file behind
+  idb_session* s2 = nullptr;
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(api_.login(Client(), kAdminUser, kAdminPassword, &s2), IDB_E_DAEMON_UNAVAILABLE);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(api_.refresh(s), IDB_E_DAEMON_UNAVAILABLE);
+  // Decisions already fetched stay until the session expires.
+  EXPECT_EQ(api_.check(s, "work_orders.view", "Depot A", nullptr), IDB_ALLOW);
+  StartDaemon();  // replaces the stale socket
+  // The new daemon does not know the old session: it ends, checks deny.
+  EXPECT_EQ(api_.refresh(s), IDB_E_SESSION_UNKNOWN);
+  EXPECT_EQ(api_.check(s, "work_orders.view", "Depot A", nullptr), IDB_DENY);
+  api_.session_close(s);
+}
+
+TEST_F(EndToEndTest, CheckOptionValidatesTheConfigWithoutStarting) {
+  std::string out;
+  EXPECT_EQ(RunProgram({IDBRIDGED_PATH, "--config", env_.config_path(), "--check"}, "", &out), 0) << out;
+  env_.WriteConfig("rules.yaml", "socket_mode: \"0777\"\n");
+  out.clear();
+  EXPECT_EQ(RunProgram({IDBRIDGED_PATH, "--config", env_.config_path(), "--check"}, "", &out), 1) << out;
+  EXPECT_NE(out.find("idbridge.yaml:"), std::string::npos) << out;
+}
+
+TEST_F(EndToEndTest, UnknownCommandLineArgumentIsAUsageError) {
+  std::string out;
+  EXPECT_EQ(RunProgram({IDBRIDGED_PATH, "--confg", "x"}, "", &out), 2);
+  EXPECT_NE(out.find("unknown argument"), std::string::npos) << out;
+}
+
+TEST_F(EndToEndTest, FleetHostSignsInAndAnswersChecks) {
+  StartDaemon();
+  std::string out;
+  int rc = RunProgram({FLEET_HOST_PATH, "--plugin", IDB_PLUGIN_PATH, "--socket", env_.socket_path(), "--user",
+                       kAdminUser, "--check", "work_orders.edit@Depot A", "--check", "parts.view#Main Store"},
+                      std::string(kAdminPassword) + "\n", &out);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("Signed in as breakglass"), std::string::npos) << out;
+  EXPECT_NE(out.find("Profiles: technician"), std::string::npos) << out;
+  EXPECT_NE(out.find("check work_orders.edit at location Depot A: ALLOWED"), std::string::npos) << out;
+  EXPECT_NE(out.find("check parts.view at warehouse Main Store: ALLOWED"), std::string::npos) << out;
+}
+
+TEST_F(EndToEndTest, FleetHostDeniedCheckExitsOne) {
+  StartDaemon();
+  std::string out;
+  int rc = RunProgram({FLEET_HOST_PATH, "--plugin", IDB_PLUGIN_PATH, "--socket", env_.socket_path(), "--user",
+                       kAdminUser, "--check", "work_orders.delete@Depot A"},
+                      std::string(kAdminPassword) + "\n", &out);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("check work_orders.delete at location Depot A: DENIED"), std::string::npos) << out;
+}
+
+TEST_F(EndToEndTest, FleetHostWrongPasswordSaysSoPlainly) {
+  StartDaemon();
+  std::string out;
+  int rc = RunProgram({FLEET_HOST_PATH, "--plugin", IDB_PLUGIN_PATH, "--socket", env_.socket_path(), "--user",
+                       kAdminUser},
+                      "not the password\n", &out);
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_NE(out.find("Sign-in failed: wrong user name or password."), std::string::npos) << out;
+}
+
+TEST_F(EndToEndTest, FleetHostWithoutDaemonSaysTheServiceIsNotRunning) {
+  std::string out;
+  int rc = RunProgram({FLEET_HOST_PATH, "--plugin", IDB_PLUGIN_PATH, "--socket", env_.socket_path(), "--user",
+                       kAdminUser},
+                      std::string(kAdminPassword) + "\n", &out);
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_NE(out.find("the sign-in service (idbridged) is not running"), std::string::npos) << out;
+}
+
+}  // namespace
