@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -247,17 +246,34 @@ std::string Resolve(const std::string& base, const std::string& location) {
   return Origin(base) + location;
 }
 
-std::string Attr(const std::string& tag, const std::string& name) {
-  std::smatch m;
-  std::regex re(name + "=\"([^\"]*)\"");
-  return std::regex_search(tag, m, re) ? m[1].str() : "";
+// The text between `prefix` and the next `end` after position `from` (no regex:
+// <regex> trips g++ 12's -Wmaybe-uninitialized under sanitizers).
+std::string Between(const std::string& text, const std::string& prefix, char end, size_t from = 0, size_t* next = nullptr) {
+  size_t a = text.find(prefix, from);
+  if (a == std::string::npos) {
+    if (next) *next = std::string::npos;
+    return "";
+  }
+  a += prefix.size();
+  size_t b = text.find(end, a);
+  if (b == std::string::npos) b = text.size();
+  if (next) *next = b;
+  return text.substr(a, b - a);
 }
+
+std::string Attr(const std::string& tag, const std::string& name) { return Between(tag, name + "=\"", '"'); }
 
 std::vector<std::pair<std::string, std::string>> HiddenInputs(const std::string& html) {
   std::vector<std::pair<std::string, std::string>> out;
-  std::regex re("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\"");
-  for (auto it = std::sregex_iterator(html.begin(), html.end(), re); it != std::sregex_iterator(); ++it)
-    out.emplace_back((*it)[1].str(), (*it)[2].str());
+  size_t pos = 0;
+  while (true) {
+    size_t next = 0;
+    std::string name = Between(html, "<input type=\"hidden\" name=\"", '"', pos, &next);
+    if (next == std::string::npos) break;
+    std::string value = Between(html, "value=\"", '"', next, &pos);
+    out.emplace_back(name, value);
+    if (pos == std::string::npos) break;
+  }
   return out;
 }
 
@@ -290,9 +306,7 @@ Result<std::string> Drive(Browser& b, std::string url, const std::string& provid
     }
     const std::string& html = resp.body;
     if (html.find("class=\"error\"") != std::string::npos) {
-      std::smatch m;
-      std::regex re("class=\"error\">([^<]*)<");
-      std::string why = std::regex_search(html, m, re) ? m[1].str() : "error page";
+      std::string why = Between(html, "class=\"error\">", '<');
       return Unauthenticated("provider page refused: " + why);
     }
     std::string tag;
