@@ -199,41 +199,45 @@ class Parser {
   size_t pos_ = 0;
 };
 
-// Fast path: a DN with no escapes, quotes, hex values or multi-valued RDNs.
+// Fast path, one pass: a DN whose values need no escaping (no \ " # + ; < > =
+// or control characters). Returns false to send anything else to the parser.
 bool FastNormalize(std::string_view s, std::string* out) {
-  for (char c : s) {
-    if (c == '\\' || c == '"' || c == '#' || c == '+' || c == ';' || c == '<' || c == '>' ||
-        static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      return false;
+  out->resize(s.size());
+  char* o = out->data();
+  size_t n = 0, i = 0;
+  const size_t len = s.size();
+  while (i < len && s[i] == ' ') ++i;
+  if (i == len) {
+    out->clear();
+    return true;
   }
-  out->clear();
-  size_t pos = 0;
-  auto trim = [](std::string_view v) {
-    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-    return v;
-  };
-  if (trim(s).empty()) return true;
-  while (pos <= s.size()) {
-    size_t comma = s.find(',', pos);
-    if (comma == std::string_view::npos) comma = s.size();
-    std::string_view rdn = s.substr(pos, comma - pos);
-    size_t eq = rdn.find('=');
-    if (eq == std::string_view::npos) return false;
-    std::string_view type = trim(rdn.substr(0, eq));
-    std::string_view value = trim(rdn.substr(eq + 1));
-    if (type.empty() || value.find('=') != std::string_view::npos) return false;
-    if (!IsAlpha(type[0])) return false;  // OIDs take the slow path
-    for (char c : type) {
-      if (!IsAlpha(c) && !IsDigit(c) && c != '-') return false;
+  for (;;) {
+    // attribute type: ALPHA *(ALPHA / DIGIT / '-')
+    if (i >= len || !IsAlpha(s[i])) return false;
+    while (i < len && (IsAlpha(s[i]) || IsDigit(s[i]) || s[i] == '-')) o[n++] = Lower(s[i++]);
+    while (i < len && s[i] == ' ') ++i;
+    if (i >= len || s[i] != '=') return false;
+    o[n++] = '=';
+    ++i;
+    while (i < len && s[i] == ' ') ++i;
+    size_t keep = n;  // output length up to the last non-space value character
+    while (i < len && s[i] != ',') {
+      const char c = s[i++];
+      if (c == '\\' || c == '"' || c == '#' || c == '+' || c == ';' || c == '<' || c == '>' || c == '=' ||
+          static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        return false;
+      o[n++] = Lower(c);
+      if (c != ' ') keep = n;
     }
-    if (!out->empty()) out->push_back(',');
-    for (char c : type) out->push_back(Lower(c));
-    out->push_back('=');
-    for (char c : value) out->push_back(Lower(c));
-    if (comma == s.size()) break;
-    pos = comma + 1;
+    n = keep;
+    if (i >= len) break;
+    o[n++] = ',';
+    ++i;
+    while (i < len && s[i] == ' ') ++i;
   }
+  out->resize(n);
+  // OID-looking types ("oid" prefix handled by the parser) and empty RDNs
+  // cannot reach here: types start with a letter, and ",," fails the type check.
   return true;
 }
 

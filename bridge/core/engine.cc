@@ -25,8 +25,9 @@ struct Scratch {
   std::vector<std::string_view> evidence;
   std::vector<uint8_t> candidate;       // rule → 1
   std::vector<RuleId> candidates;
-  std::vector<std::string> derived_cn;  // CNs derived from DNs
-  std::vector<std::string_view> cns;    // per group
+  std::vector<std::string> cn_lower;    // per group: lower-case CN (capacity reused across calls)
+  std::vector<std::string_view> cns;    // per group: view of cn_lower ("" = none)
+  std::vector<std::pair<PermissionId, const std::vector<std::string>*>> scoped_grants;
   std::vector<std::string> dns;         // normalised DNs (only with DN globs)
   std::vector<uint8_t> dn_ok;
 };
@@ -147,8 +148,7 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
   s.touched.clear();
   s.evidence.clear();
   s.evidence.reserve(groups.size() * 3 + 8);
-  s.derived_cn.clear();
-  s.derived_cn.reserve(groups.size());
+  if (s.cn_lower.size() < groups.size()) s.cn_lower.resize(groups.size());
   s.cns.assign(groups.size(), std::string_view());
   if (index.any_dn_glob) {
     s.dns.resize(groups.size());
@@ -169,16 +169,25 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
         ex->notes.push_back("group DN '" + grp.dn + "' does not parse; it can match only by CN/SID");
       }
     }
+    std::string& cn = s.cn_lower[g];
+    cn.clear();
     if (!grp.cn.empty()) {
-      s.cns[g] = grp.cn;
+      cn.assign(grp.cn);
+      for (char& ch : cn) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
     } else if (dn_ok) {
-      s.derived_cn.push_back(FirstCnOf(grp.dn));
-      s.cns[g] = s.derived_cn.back();
+      // The normal form starts "cn=<lower-case value>," when the first RDN is a
+      // plain CN; anything else (escapes, multi-valued) takes the parser.
+      std::string_view norm(s.buf);
+      const size_t end = std::min(norm.find(','), norm.size());
+      if (norm.rfind("cn=", 0) == 0 && norm.substr(0, end).find_first_of("\\+") == std::string_view::npos) {
+        cn.assign(norm.substr(3, end - 3));
+      } else {
+        cn = AsciiLower(FirstCnOf(grp.dn));
+      }
     }
-    if (!s.cns[g].empty()) {
-      s.buf.assign(s.cns[g]);
-      for (char& ch : s.buf) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
-      Fire(s, index.by_cn.Find(s.buf), grp.dn.empty() ? std::string_view(grp.cn) : std::string_view(grp.dn));
+    if (!cn.empty()) {
+      s.cns[g] = cn;
+      Fire(s, index.by_cn.Find(cn), grp.dn.empty() ? std::string_view(grp.cn) : std::string_view(grp.dn));
     }
     if (!grp.sid.empty()) {
       s.buf.assign(grp.sid);
@@ -243,6 +252,7 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
   std::vector<ScopeSet> scoped(n);  // Nowhere by default
   std::vector<uint8_t> has_scoped(n, 0);
   std::vector<ProfileId> profiles;
+  s.scoped_grants.clear();
   std::vector<std::vector<Provenance>> granted_by(ex ? n : 0), denied_by(ex ? n : 0);
   for (const Rule* rule : matched) {
     if (rule->profiles.empty()) continue;
@@ -252,9 +262,10 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
     } else {
       rule->granted.ForEach([&](uint32_t p) {
         const ScopeKind k = cat.Get(p).kind;
-        if ((k == ScopeKind::kLocation && rule->locations) || (k == ScopeKind::kWarehouse && rule->warehouses)) {
-          scoped[p] = scoped[p].Union(ScopeFor(k, rule->locations, rule->warehouses));
-          has_scoped[p] = 1;
+        if (k == ScopeKind::kLocation && rule->locations) {
+          s.scoped_grants.push_back({p, &*rule->locations});
+        } else if (k == ScopeKind::kWarehouse && rule->warehouses) {
+          s.scoped_grants.push_back({p, &*rule->warehouses});
         } else {
           everywhere.Set(p);
         }
@@ -268,6 +279,26 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
                                    ScopeFor(cat.Get(p).kind, rule->locations, rule->warehouses)});
         });
       }
+    }
+  }
+  // One union per permission over all the scope lists that granted it
+  // (bucketed by permission id: no sort of the pairs).
+  if (!s.scoped_grants.empty()) {
+    std::vector<std::vector<const std::vector<std::string>*>> lists(n);
+    for (const auto& [p, list] : s.scoped_grants) lists[p].push_back(list);
+    for (PermissionId p = 0; p < n; ++p) {
+      if (lists[p].empty()) continue;
+      std::vector<std::string> names;
+      if (lists[p].size() == 1) {
+        names = *lists[p][0];  // already sorted and unique
+        scoped[p] = ScopeSet{false, std::move(names)};
+      } else {
+        std::sort(lists[p].begin(), lists[p].end());
+        lists[p].erase(std::unique(lists[p].begin(), lists[p].end()), lists[p].end());
+        for (const auto* l : lists[p]) names.insert(names.end(), l->begin(), l->end());
+        scoped[p] = ScopeSet::Only(std::move(names));
+      }
+      has_scoped[p] = 1;
     }
   }
   bool default_applied = false;

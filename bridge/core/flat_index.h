@@ -59,15 +59,13 @@ class FlatIndex {
     pending_.clear();
     size_t cap = 16;
     while (cap < keys_.size() * 2 + 2) cap <<= 1;
-    slots_.assign(cap, UINT32_MAX);
-    hashes_.assign(cap, 0);
+    slots_.assign(cap, Slot{0, UINT32_MAX});
     mask_ = cap - 1;
     for (uint32_t i = 0; i < keys_.size(); ++i) {
       uint64_t h = FastHash(keys_[i]);
       size_t s = h & mask_;
-      while (slots_[s] != UINT32_MAX) s = (s + 1) & mask_;
-      slots_[s] = i;
-      hashes_[s] = h;
+      while (slots_[s].index != UINT32_MAX) s = (s + 1) & mask_;
+      slots_[s] = Slot{h, i};
     }
   }
 
@@ -76,9 +74,11 @@ class FlatIndex {
     const uint64_t h = FastHash(key);
     size_t s = h & mask_;
     for (;;) {
-      const uint32_t i = slots_[s];
-      if (i == UINT32_MAX) return {};
-      if (hashes_[s] == h && keys_[i] == key) return {ids_.data() + ranges_[i].first, ranges_[i].second};
+      const Slot& slot = slots_[s];
+      if (slot.index == UINT32_MAX) return {};
+      if (slot.hash == h && keys_[slot.index] == key) {
+        return {ids_.data() + ranges_[slot.index].first, ranges_[slot.index].second};
+      }
       s = (s + 1) & mask_;
     }
   }
@@ -88,8 +88,11 @@ class FlatIndex {
   std::vector<std::string> keys_;
   std::vector<std::pair<uint32_t, uint32_t>> ranges_;  // (offset, count) into ids_
   std::vector<uint32_t> ids_;
-  std::vector<uint32_t> slots_;
-  std::vector<uint64_t> hashes_;
+  struct Slot {
+    uint64_t hash;
+    uint32_t index;  // into keys_; UINT32_MAX = empty
+  };
+  std::vector<Slot> slots_;  // hash and index side by side: one cache line per probe
   uint64_t mask_ = 0;
 };
 
