@@ -201,10 +201,9 @@ Result<std::vector<DirectoryGroup>> ResolveGroups(Connection& conn, const Direct
   auto walked = Walk(direct, c.nested_depth_limit, true, [&](const std::string& dn) -> Result<GroupInfo> {
     auto it = by_key.find(DnKey(dn));
     if (it != by_key.end()) return it->second;
-    GroupInfo bare;  // a parent outside the transitive set (another domain, filtered): keep as a leaf
-    bare.dn = dn;
-    bare.cn = FirstCnOf(dn);
-    return bare;
+    // A parent outside the IN_CHAIN/tokenGroups answer — e.g. BUILTIN\Users,
+    // reached through the primary group, which AD does not link by `member`.
+    return ReadGroup(conn, dn, cache, now);
   });
   if (!walked.ok()) return walked;
   // Groups the server reported but the walk did not reach (depth limit,

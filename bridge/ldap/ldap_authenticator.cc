@@ -28,10 +28,14 @@ Result<std::unique_ptr<LdapAuthenticator>> LdapAuthenticator::Create(DirectoryCo
                                                                      LdapAuthenticatorOptions options) {
   if (config.uris.empty()) return InvalidArgument("directory '" + config.name + "' has no uris");
   Secret password;
+  Status setup_error;
   if (!config.bind_dn.empty()) {
     auto p = LoadBindPassword(config);
-    if (!p.ok()) return p.status();
-    password = std::move(*p);
+    if (p.ok()) {
+      password = std::move(*p);
+    } else {
+      setup_error = p.status();
+    }
   } else if (config.user_bind_template.empty()) {
     return InvalidArgument("directory '" + config.name + "' has neither a service account nor a user_bind_template");
   }
@@ -48,18 +52,20 @@ Result<std::unique_ptr<LdapAuthenticator>> LdapAuthenticator::Create(DirectoryCo
     options.credential_cache = std::make_shared<InMemoryCredentialCache>(s);
   }
   return std::unique_ptr<LdapAuthenticator>(
-      new LdapAuthenticator(std::move(config), std::move(options), std::move(password)));
+      new LdapAuthenticator(std::move(config), std::move(options), std::move(password), std::move(setup_error)));
 }
 
-LdapAuthenticator::LdapAuthenticator(DirectoryConfig config, LdapAuthenticatorOptions options, Secret bind_password)
+LdapAuthenticator::LdapAuthenticator(DirectoryConfig config, LdapAuthenticatorOptions options, Secret bind_password,
+                                     Status setup_error)
     : config_(std::move(config)),
       clock_(std::move(options.clock)),
       throttle_(std::move(options.throttle)),
       cache_(config_.offline.enabled ? std::move(options.credential_cache) : nullptr),
       servers_(std::make_shared<ServerSet>(config_.uris, config_.server_retry_after, clock_)),
-      group_cache_(config_.group_cache_ttl) {
+      group_cache_(config_.group_cache_ttl),
+      setup_error_(std::move(setup_error)) {
   const size_t size = static_cast<size_t>(config_.pool_size);
-  if (!config_.bind_dn.empty()) {
+  if (!config_.bind_dn.empty() && setup_error_.ok()) {
     service_pool_ = std::make_unique<ConnectionPool>(BaseOptions(), servers_, config_.bind_dn, std::move(bind_password), size);
   }
   bind_pool_ = std::make_unique<ConnectionPool>(BaseOptions(), servers_, "", Secret(), size);
@@ -168,6 +174,7 @@ AuthOutcome LdapAuthenticator::Offline(const std::string& cache_key, const Login
 
 AuthOutcome LdapAuthenticator::Authenticate(const LoginRequest& request) {
   try {
+    if (!setup_error_.ok()) return Outcome(LoginFailure::kInternal, "directory not usable: " + setup_error_.message());
     // 1. Refusals without network traffic.
     if (Status v = ValidateUserName(request.user, config_.max_user_name_length); !v.ok()) {
       return Fail(LoginFailure::kInvalidUserName, v.message(), request, true);
@@ -297,6 +304,7 @@ AuthOutcome LdapAuthenticator::Authenticate(const LoginRequest& request) {
 
 Result<Identity> LdapAuthenticator::Lookup(const std::string& user) {
   try {
+    if (!setup_error_.ok()) return setup_error_;
     if (!service_pool_) return FailedPrecondition(name() + " has no service account: groups refresh only at login");
     IDB_RETURN_IF_ERROR(ValidateUserName(user, config_.max_user_name_length));
     auto login = ParseLogin(user, config_.login_forms, config_.upn_domains, config_.netbios_domain);
@@ -314,11 +322,37 @@ Result<Identity> LdapAuthenticator::Lookup(const std::string& user) {
 }
 
 Result<std::vector<bool>> LdapAuthenticator::GroupsExist(const std::vector<std::string>& dns) {
+  if (!setup_error_.ok()) return setup_error_;
   if (!service_pool_) return FailedPrecondition(name() + " has no service account to look groups up with");
   auto check = [&](Connection& conn) -> Result<std::vector<bool>> {
     std::vector<bool> out;
     for (const auto& dn : dns) {
       auto r = conn.Search(dn, LDAP_SCOPE_BASE, "(objectClass=*)", {"1.1"});
+      if (r.ok()) {
+        out.push_back(!r->empty());
+      } else if (r.status().code() == ErrorCode::kNotFound) {
+        out.push_back(false);
+      } else {
+        return r.status();
+      }
+    }
+    return out;
+  };
+  return IDB_WITH_SERVICE_CONNECTION(std::vector<bool>, check);
+}
+
+Result<std::vector<bool>> LdapAuthenticator::GroupsMatch(const std::vector<std::string>& lookups) {
+  if (!setup_error_.ok()) return setup_error_;
+  if (!service_pool_) return FailedPrecondition(name() + " has no service account to look groups up with");
+  auto check = [&](Connection& conn) -> Result<std::vector<bool>> {
+    std::vector<bool> out;
+    for (const auto& l : lookups) {
+      Result<std::vector<Entry>> r = Internal("unset");
+      if (l.rfind("dn:", 0) == 0) {
+        r = conn.Search(l.substr(3), LDAP_SCOPE_BASE, "(objectClass=*)", {"1.1"});
+      } else {
+        r = conn.Search(config_.GroupBase(), LDAP_SCOPE_SUBTREE, l, {"1.1"}, 0, 1000);
+      }
       if (r.ok()) {
         out.push_back(!r->empty());
       } else if (r.status().code() == ErrorCode::kNotFound) {

@@ -45,7 +45,9 @@ struct LdapAuthenticatorOptions {
 class LdapAuthenticator final : public Authenticator {
  public:
   // Reads the bind password (file/env) and prepares pools; does not connect
-  // (a directory that is down at start-up must not stop the daemon).
+  // (a directory that is down at start-up must not stop the daemon). A bind
+  // password that cannot be read does not fail Create either: setup_error()
+  // says why, and every login is refused (kInternal) until a reload fixes it.
   static Result<std::unique_ptr<LdapAuthenticator>> Create(DirectoryConfig config,
                                                            LdapAuthenticatorOptions options = {});
 
@@ -58,14 +60,18 @@ class LdapAuthenticator final : public Authenticator {
   // For `idbridgectl check --live`: does each DN exist (base-scope read with
   // the service account)? kUnavailable when no server can be asked.
   Result<std::vector<bool>> GroupsExist(const std::vector<std::string>& dns);
+  // Like GroupsExist for a mix of lookups: "dn:<DN>" (base read) or an LDAP
+  // filter searched under the group search base (at most one entry needed).
+  Result<std::vector<bool>> GroupsMatch(const std::vector<std::string>& lookups);
   // Connects and binds the service account on every configured server;
   // one line per server ("ok" or why not).
   std::vector<std::pair<std::string, Status>> ProbeServers();
 
   const DirectoryConfig& config() const { return config_; }
+  const Status& setup_error() const { return setup_error_; }
 
  private:
-  LdapAuthenticator(DirectoryConfig config, LdapAuthenticatorOptions options, Secret bind_password);
+  LdapAuthenticator(DirectoryConfig config, LdapAuthenticatorOptions options, Secret bind_password, Status setup_error);
 
   struct Found {
     Entry entry;
@@ -86,6 +92,7 @@ class LdapAuthenticator final : public Authenticator {
   std::unique_ptr<ConnectionPool> service_pool_;  // null with user_bind_template and no bind_dn
   std::unique_ptr<ConnectionPool> bind_pool_;
   GroupCache group_cache_;
+  Status setup_error_;
 };
 
 }  // namespace idb::ldap

@@ -20,7 +20,7 @@ TEST_F(LdapLogin, RightPasswordGivesIdentityWithGroupsAndClaims) {
   ASSERT_NE(FindGroup(id, "Depot A Staff"), nullptr);
   ASSERT_NE(FindGroup(id, "Parts, Tools"), nullptr);
   EXPECT_TRUE(SameDn(FindGroup(id, "Parts, Tools")->dn, "cn=Parts\\, Tools,ou=Groups,dc=fleet,dc=test"));
-  EXPECT_EQ(id.claims.at("department"), std::vector<std::string>{"Maintenance"});
+  EXPECT_EQ(id.claims.at("department"), std::vector<std::string>{"Depot A"});
   EXPECT_EQ(id.claims.at("mail"), std::vector<std::string>{"alice@fleet.test"});
   EXPECT_EQ(id.claims.at("employeeID"), std::vector<std::string>{"E1008"});
 }
