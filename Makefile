@@ -24,12 +24,12 @@ test:
 
 asan:
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DIDB_SANITIZE=address,undefined -DIDB_BUILD_BENCH=OFF >/dev/null
-	cmake --build build-asan -j $(JOBS)
+	cmake --build build-asan -j $(JOBS) --target idb_unit_tests
 	cd build-asan && ctest --output-on-failure -j $(JOBS) -L unit
 
 tsan:
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIDB_SANITIZE=thread -DIDB_BUILD_BENCH=OFF >/dev/null
-	cmake --build build-tsan -j $(JOBS)
+	cmake --build build-tsan -j $(JOBS) --target idb_tsan_tests
 	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L tsan
 
 demo:
