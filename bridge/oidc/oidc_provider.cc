@@ -1,5 +1,8 @@
 #include "oidc/oidc_provider.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 #include "oidc/pkce.h"
@@ -144,6 +147,20 @@ OidcResult<ValidatedToken> OidcProvider::ValidateToken(std::string_view token, T
   auto v = Validator(now);
   if (!v.ok()) return v.failure();
   return v.value()->Validate(token, kind, now);
+}
+
+OidcResult<ValidatedToken> OidcProvider::ValidateAnyToken(std::string_view token, SystemTime now) {
+  auto header = DecodeJwsHeader(token, config_.max_token_bytes);
+  if (header.ok() && header.value().contains("typ") && header.value()["typ"].is_string()) {
+    std::string typ = header.value()["typ"].get<std::string>();
+    std::transform(typ.begin(), typ.end(), typ.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (typ == "at+jwt" || typ == "application/at+jwt") return ValidateToken(token, TokenKind::kAccessToken, now);
+  }
+  auto as_id = ValidateToken(token, TokenKind::kIdToken, now);
+  if (as_id.ok() || (as_id.error() != OidcError::kWrongAudience && as_id.error() != OidcError::kWrongTokenType))
+    return as_id;
+  auto as_access = ValidateToken(token, TokenKind::kAccessToken, now);
+  return as_access.ok() ? as_access : as_id;
 }
 
 OidcResult<nlohmann::json> OidcProvider::TokenRequest(const std::string& token_endpoint,
@@ -436,6 +453,26 @@ AuthOutcome ToAuthOutcome(const OidcResult<Identity>& result) {
   }
   out.failure = ToLoginFailure(result.error());
   out.detail = std::string("oidc ") + OidcErrorName(result.error()) + ": " + result.failure().detail;
+  return out;
+}
+
+AuthOutcome ToAuthOutcome(const OidcResult<ValidatedToken>& result) {
+  return result.ok() ? ToAuthOutcome(OidcResult<Identity>(result.value().identity))
+                     : ToAuthOutcome(OidcResult<Identity>(result.failure()));
+}
+
+std::vector<std::shared_ptr<OidcProvider>> BuildOidcProviders(const YAML::Node& oidc_section, const std::string& file,
+                                                              std::vector<Diagnostic>* errors) {
+  std::vector<std::shared_ptr<OidcProvider>> out;
+  for (auto& config : ParseOidcProviders(oidc_section, file, errors)) {
+    std::string name = config.name;
+    auto p = OidcProvider::Create(std::move(config));
+    if (!p.ok()) {
+      errors->push_back(Diagnostic{file, 0, 0, "oidc provider '" + name + "': " + p.status().message()});
+      continue;
+    }
+    out.push_back(std::shared_ptr<OidcProvider>(std::move(p).value()));
+  }
   return out;
 }
 

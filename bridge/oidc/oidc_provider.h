@@ -82,6 +82,11 @@ class OidcProvider {
 
   // Token login: an ID token or JWT access token the app already holds.
   OidcResult<ValidatedToken> ValidateToken(std::string_view token, TokenKind kind, SystemTime now);
+  // Token login when the caller does not say which kind: a header typ of
+  // at+jwt means an access token; otherwise the ID token rules apply, and an
+  // ID-token audience/type refusal is retried under the access-token rules
+  // (aud must then be one of `audiences`). The first refusal is reported.
+  OidcResult<ValidatedToken> ValidateAnyToken(std::string_view token, SystemTime now);
 
   OidcResult<DeviceFlowStart> BeginDeviceFlow(SystemTime now);
   // kAuthorizationPending / kSlowDown: not yet; kFlowExpired / kDenied /
@@ -145,6 +150,14 @@ class OidcProvider {
 
 // For the auth layer and the login history.
 AuthOutcome ToAuthOutcome(const OidcResult<Identity>& result);
+AuthOutcome ToAuthOutcome(const OidcResult<ValidatedToken>& result);
+
+// The daemon's entry point: every `oidc:` entry of the configuration as a
+// ready provider (secrets loaded). Problems are appended as diagnostics
+// (file:line:col for YAML errors; the file for a missing secret) and the entry
+// is left out: a broken provider never accepts a login.
+std::vector<std::shared_ptr<OidcProvider>> BuildOidcProviders(const YAML::Node& oidc_section, const std::string& file,
+                                                              std::vector<Diagnostic>* errors);
 
 // The small HTML page the daemon answers the browser's redirect with (escaped;
 // names the user or the refusal reason, never a token).

@@ -111,6 +111,19 @@ TEST_F(OidcTokens, JwtAccessTokenLoginGivesIdentity) {
   EXPECT_EQ(r->identity.groups.size(), 2u);
 }
 
+TEST_F(OidcTokens, AnyTokenLoginRecognisesBothKinds) {
+  auto id = provider_->ValidateAnyToken(alice_->id_token, Now());
+  ASSERT_TRUE(id.ok()) << id.failure().detail;
+  auto at = provider_->ValidateAnyToken(alice_->access_token, Now());
+  ASSERT_TRUE(at.ok()) << at.failure().detail;
+  EXPECT_EQ(at->identity.user, "alice");
+  auto wrong = provider_->ValidateAnyToken(other_app_->id_token, Now());
+  EXPECT_EQ(wrong.error(), OidcError::kWrongAudience);
+  AuthOutcome o = oidc::ToAuthOutcome(wrong);
+  EXPECT_EQ(o.failure, LoginFailure::kTokenInvalid);
+  EXPECT_NE(o.detail.find("wrong_audience"), std::string::npos);
+}
+
 TEST_F(OidcTokens, AccessTokenGivenAsIdTokenIsRefused) {
   EXPECT_EQ(Refusal(alice_->access_token, TokenKind::kIdToken), OidcError::kWrongTokenType);
 }

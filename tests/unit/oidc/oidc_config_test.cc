@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "oidc/oidc_config.h"
+#include "oidc/oidc_provider.h"
 
 namespace idb::oidc {
 namespace {
@@ -124,6 +125,25 @@ TEST(OidcConfig, ClientSecretFileMissingIsNotFound) {
   c.name = "t";
   c.client_secret_file = "/nonexistent/secret";
   EXPECT_EQ(LoadClientSecret(c).status().code(), ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace idb::oidc
+
+namespace idb::oidc {
+namespace {
+
+TEST(BuildOidcProviders, EntryWithAnUnreadableSecretIsLeftOutWithADiagnostic) {
+  unsetenv("IDB_OIDC_UNIT_MISSING");
+  YAML::Node root = YAML::Load(
+      "oidc:\n  - name: a\n    issuer: https://a.example\n    client_id: a\n    client_secret_env: IDB_OIDC_UNIT_MISSING\n"
+      "  - name: b\n    issuer: https://b.example\n    client_id: b\n");
+  std::vector<Diagnostic> errors;
+  auto providers = BuildOidcProviders(root["oidc"], "idbridge.yaml", &errors);
+  ASSERT_EQ(providers.size(), 1u);
+  EXPECT_EQ(providers[0]->source(), "oidc:b");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("IDB_OIDC_UNIT_MISSING"), std::string::npos);
 }
 
 }  // namespace
