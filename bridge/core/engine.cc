@@ -27,7 +27,7 @@ struct Scratch {
   std::vector<RuleId> candidates;
   std::vector<std::string> cn_lower;    // per group: lower-case CN (capacity reused across calls)
   std::vector<std::string_view> cns;    // per group: view of cn_lower ("" = none)
-  std::vector<std::pair<PermissionId, const std::vector<std::string>*>> scoped_grants;
+  std::vector<std::pair<PermissionId, const PermissionBits*>> scoped_grants;
   std::vector<std::string> dns;         // normalised DNs (only with DN globs)
   std::vector<uint8_t> dn_ok;
 };
@@ -177,10 +177,14 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
     } else if (dn_ok) {
       // The normal form starts "cn=<lower-case value>," when the first RDN is a
       // plain CN; anything else (escapes, multi-valued) takes the parser.
-      std::string_view norm(s.buf);
-      const size_t end = std::min(norm.find(','), norm.size());
-      if (norm.rfind("cn=", 0) == 0 && norm.substr(0, end).find_first_of("\\+") == std::string_view::npos) {
-        cn.assign(norm.substr(3, end - 3));
+      const std::string& norm = s.buf;
+      bool plain = norm.size() >= 3 && norm[0] == 'c' && norm[1] == 'n' && norm[2] == '=';
+      size_t end = 3;
+      for (; plain && end < norm.size() && norm[end] != ','; ++end) {
+        if (norm[end] == '\\' || norm[end] == '+') plain = false;
+      }
+      if (plain) {
+        cn.assign(norm, 3, end - 3);
       } else {
         cn = AsciiLower(FirstCnOf(grp.dn));
       }
@@ -263,9 +267,9 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
       rule->granted.ForEach([&](uint32_t p) {
         const ScopeKind k = cat.Get(p).kind;
         if (k == ScopeKind::kLocation && rule->locations) {
-          s.scoped_grants.push_back({p, &*rule->locations});
+          s.scoped_grants.push_back({p, &rule->location_bits});
         } else if (k == ScopeKind::kWarehouse && rule->warehouses) {
-          s.scoped_grants.push_back({p, &*rule->warehouses});
+          s.scoped_grants.push_back({p, &rule->warehouse_bits});
         } else {
           everywhere.Set(p);
         }
@@ -281,23 +285,23 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
       }
     }
   }
-  // One union per permission over all the scope lists that granted it
-  // (bucketed by permission id: no sort of the pairs).
+  // Scoped grants: OR the rules' place bitsets per permission, then turn each
+  // into a sorted name list once (place_names() is sorted).
+  const auto& places = policy.place_names();
+  auto names_of = [&](const PermissionBits& b) {
+    std::vector<std::string> names;
+    b.ForEach([&](uint32_t i) { names.push_back(places[i]); });
+    return names;
+  };
   if (!s.scoped_grants.empty()) {
-    std::vector<std::vector<const std::vector<std::string>*>> lists(n);
-    for (const auto& [p, list] : s.scoped_grants) lists[p].push_back(list);
+    std::vector<PermissionBits> acc(n);
+    for (const auto& [p, bits] : s.scoped_grants) {
+      if (acc[p].size() == 0) acc[p] = PermissionBits(places.size());
+      acc[p].Or(*bits);
+    }
     for (PermissionId p = 0; p < n; ++p) {
-      if (lists[p].empty()) continue;
-      std::vector<std::string> names;
-      if (lists[p].size() == 1) {
-        names = *lists[p][0];  // already sorted and unique
-        scoped[p] = ScopeSet{false, std::move(names)};
-      } else {
-        std::sort(lists[p].begin(), lists[p].end());
-        lists[p].erase(std::unique(lists[p].begin(), lists[p].end()), lists[p].end());
-        for (const auto* l : lists[p]) names.insert(names.end(), l->begin(), l->end());
-        scoped[p] = ScopeSet::Only(std::move(names));
-      }
+      if (acc[p].size() == 0) continue;
+      scoped[p] = ScopeSet{false, names_of(acc[p])};
       has_scoped[p] = 1;
     }
   }
@@ -362,14 +366,37 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
       }
     }
   }
-  // Rule denies.
-  for (const Rule* rule : matched) {
-    for (const DenySpec& d : rule->denies) {
-      for (PermissionId id : d.permissions) {
-        const ScopeSet sc = ScopeFor(cat.Get(id).kind, d.locations, d.warehouses);
-        denied[id] = denied[id].Union(sc);
+  // Rule denies: entire denies as flags, scoped ones as OR-ed place bitsets.
+  {
+    std::vector<PermissionBits> acc(n);
+    std::vector<uint8_t> entire(n, 0);
+    for (const Rule* rule : matched) {
+      for (const DenySpec& d : rule->denies) {
+        for (PermissionId id : d.permissions) {
+          const ScopeKind k = cat.Get(id).kind;
+          const PermissionBits* bits = k == ScopeKind::kLocation && d.locations     ? &d.location_bits
+                                       : k == ScopeKind::kWarehouse && d.warehouses ? &d.warehouse_bits
+                                                                                    : nullptr;
+          if (bits) {
+            if (acc[id].size() == 0) acc[id] = PermissionBits(places.size());
+            acc[id].Or(*bits);
+          } else {
+            entire[id] = 1;
+          }
+          if (ex) {
+            denied_by[id].push_back({Provenance::Kind::kRule, rule->name, "", 0, d.pattern,
+                                     ScopeFor(k, d.locations, d.warehouses)});
+          }
+        }
+      }
+    }
+    for (PermissionId id = 0; id < n; ++id) {
+      if (entire[id]) {
+        denied[id] = ScopeSet::Everywhere();
         has_denied[id] = 1;
-        if (ex) denied_by[id].push_back({Provenance::Kind::kRule, rule->name, "", 0, d.pattern, sc});
+      } else if (acc[id].size() != 0) {
+        denied[id] = denied[id].Union(ScopeSet{false, names_of(acc[id])});
+        has_denied[id] = 1;
       }
     }
   }

@@ -61,8 +61,16 @@ class FlatIndex {
     while (cap < keys_.size() * 2 + 2) cap <<= 1;
     slots_.assign(cap, Slot{0, UINT32_MAX});
     mask_ = cap - 1;
+    // A small bit filter (8 bits per key, at most 64 KiB) answers most misses
+    // without touching the slot table.
+    size_t bits = 512;
+    while (bits < keys_.size() * 8 && bits < (size_t{1} << 19)) bits <<= 1;
+    filter_.assign(bits / 64, 0);
+    filter_mask_ = bits - 1;
     for (uint32_t i = 0; i < keys_.size(); ++i) {
       uint64_t h = FastHash(keys_[i]);
+      const uint64_t f = (h >> 32) & filter_mask_;
+      filter_[f >> 6] |= uint64_t{1} << (f & 63);
       size_t s = h & mask_;
       while (slots_[s].index != UINT32_MAX) s = (s + 1) & mask_;
       slots_[s] = Slot{h, i};
@@ -72,6 +80,8 @@ class FlatIndex {
   std::span<const uint32_t> Find(std::string_view key) const noexcept {
     if (slots_.empty()) return {};
     const uint64_t h = FastHash(key);
+    const uint64_t f = (h >> 32) & filter_mask_;
+    if (!((filter_[f >> 6] >> (f & 63)) & 1)) return {};
     size_t s = h & mask_;
     for (;;) {
       const Slot& slot = slots_[s];
@@ -94,6 +104,8 @@ class FlatIndex {
   };
   std::vector<Slot> slots_;  // hash and index side by side: one cache line per probe
   uint64_t mask_ = 0;
+  std::vector<uint64_t> filter_;
+  uint64_t filter_mask_ = 0;
 };
 
 }  // namespace idb

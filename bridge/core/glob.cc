@@ -76,12 +76,20 @@ Result<Glob> Glob::Compile(std::string_view pattern, bool case_insensitive) {
   Glob g;
   g.pattern_ = std::string(pattern);
   g.case_insensitive_ = case_insensitive;
+  for (char c : pattern) {
+    if (c == '*' || c == '?' || c == '[' || c == '\\') break;
+    g.prefix_.push_back(Fold(c, case_insensitive));
+  }
   return g;
 }
 
 bool Glob::Matches(std::string_view t) const {
   std::string_view p = pattern_;
   const bool ci = case_insensitive_;
+  if (t.size() < prefix_.size()) return false;
+  for (size_t i = 0; i < prefix_.size(); ++i) {
+    if (Fold(t[i], ci) != prefix_[i]) return false;
+  }
   size_t pi = 0, ti = 0;
   size_t star_p = std::string_view::npos, star_t = 0;
   while (ti < t.size()) {

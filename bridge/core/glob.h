@@ -27,6 +27,7 @@ class Glob {
 
  private:
   std::string pattern_;
+  std::string prefix_;  // literal prefix (folded when case-insensitive): a cheap early reject
   bool case_insensitive_ = false;
 };
 

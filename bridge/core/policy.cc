@@ -195,6 +195,39 @@ void Policy::Finish() {
       index_.unanchored.push_back(rule.id);
     }
   }
+  // Place names → bitsets.
+  place_names_.clear();
+  auto collect = [&](const std::optional<std::vector<std::string>>& l) {
+    if (l) place_names_.insert(place_names_.end(), l->begin(), l->end());
+  };
+  for (const auto& rule : rules_) {
+    collect(rule.locations);
+    collect(rule.warehouses);
+    for (const auto& d : rule.denies) {
+      collect(d.locations);
+      collect(d.warehouses);
+    }
+  }
+  std::sort(place_names_.begin(), place_names_.end());
+  place_names_.erase(std::unique(place_names_.begin(), place_names_.end()), place_names_.end());
+  auto bits = [&](const std::optional<std::vector<std::string>>& l) {
+    PermissionBits b(place_names_.size());
+    if (l) {
+      for (const auto& name : *l) {
+        auto it = std::lower_bound(place_names_.begin(), place_names_.end(), name);
+        b.Set(static_cast<uint32_t>(it - place_names_.begin()));
+      }
+    }
+    return b;
+  };
+  for (auto& rule : rules_) {
+    rule.location_bits = bits(rule.locations);
+    rule.warehouse_bits = bits(rule.warehouses);
+    for (auto& d : rule.denies) {
+      d.location_bits = bits(d.locations);
+      d.warehouse_bits = bits(d.warehouses);
+    }
+  }
   index_.by_dn.Build();
   index_.by_cn.Build();
   index_.by_sid.Build();

@@ -68,6 +68,8 @@ struct DenySpec {
   std::optional<std::vector<std::string>> locations;    // scope of the deny (sorted)
   std::optional<std::vector<std::string>> warehouses;
   SourceRef where;
+  // The same lists as bitsets over Policy::place_names() (set by Finish()).
+  PermissionBits location_bits, warehouse_bits;
 };
 
 struct Rule {
@@ -81,6 +83,8 @@ struct Rule {
   std::vector<DenySpec> denies;
   PermissionBits granted;                               // union of `profiles`
   SourceRef where;
+  // `locations` / `warehouses` as bitsets over Policy::place_names() (set by Finish()).
+  PermissionBits location_bits, warehouse_bits;
 };
 
 // What an authenticated user whom no rule grants a profile gets.
@@ -113,6 +117,9 @@ class Policy {
   const std::vector<Rule>& rules() const { return rules_; }
   const DefaultDecision& default_decision() const { return default_; }
   const RuleIndex& index() const { return index_; }
+  // Every location/warehouse name the rules mention, sorted; rule scopes are
+  // bitsets over it so unions during evaluation need no string compares.
+  const std::vector<std::string>& place_names() const { return place_names_; }
 
   const Profile* FindProfile(std::string_view name) const;
   const Rule* FindRule(std::string_view name) const;
@@ -145,6 +152,7 @@ class Policy {
   std::vector<Rule> rules_;
   DefaultDecision default_;
   RuleIndex index_;
+  std::vector<std::string> place_names_;
   std::unordered_map<std::string, ProfileId> profile_by_name_;
   std::unordered_map<std::string, RuleId> rule_by_name_;
   std::string files_hash_;
