@@ -60,6 +60,14 @@ TEST(StoreFile, NewFileIsCreatedWithMode0600EvenUnderALaxUmask) {
   ::umask(old);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(ModeOf(dir.File("idb.db")), 0600u);
+  // SQLite gives the WAL and shared-memory files the database file's mode.
+  NewOverride o;
+  o.user = "alice";
+  o.permission = "a.view";
+  ASSERT_TRUE((*s)->AddOverride(o, kActor, T("2026-06-01")).ok());
+  ASSERT_TRUE(std::filesystem::exists(dir.File("idb.db-wal")));
+  EXPECT_EQ(ModeOf(dir.File("idb.db-wal")), 0600u);
+  EXPECT_EQ(ModeOf(dir.File("idb.db-shm")), 0600u);
 }
 
 TEST(StoreFile, ExistingFileReadableByOthersIsRefused) {
