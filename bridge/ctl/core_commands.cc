@@ -1,7 +1,8 @@
 // core_commands.cc — idbridgectl catalog, check, explain and test.
 //
 //   catalog [--json]                      every permission: id, title, module, scope, requirements
-//   check                                 validate the config and mapping files (exit 0 / 1 + diagnostics)
+//   check [--live]                        validate the config and mapping files (exit 0 / 1 + diagnostics);
+//                                         --live also looks up every group a rule names in each directory
 //   explain --user NAME [--group DN]... [--claim k=v]... [--source S] [--json]
 //                                         dry-run a user through the rules
 //   test [--cases FILE|DIR]               run the golden cases (mappings.tests by default)
@@ -17,6 +18,10 @@
 #include "core/engine.h"
 #include "core/golden.h"
 #include "ctl/commands.h"
+#ifdef IDB_CTL_HAVE_LDAP
+#include "ldap/directory_config.h"
+#include "ldap/live_check.h"
+#endif
 
 namespace idb::ctl {
 namespace {
@@ -75,8 +80,30 @@ int RunCheck(const Args& args, std::ostream& out, std::ostream& err) {
   auto cfg = Load(args, err);
   if (!cfg) return 1;
   const Policy& p = *cfg->policy;
+#ifdef IDB_CTL_HAVE_LDAP
+  {
+    // The `directories:` section, exactly as idbridged parses it.
+    std::vector<Diagnostic> dir_errors, dir_warnings;
+    (void)ldap::ParseDirectories(cfg->directories, cfg->path, &dir_errors, &dir_warnings, cfg->dir);
+    for (const auto& d : dir_warnings) err << "warning: " << d.ToString() << "\n";
+    for (const auto& d : dir_errors) err << d.ToString() << "\n";
+    if (!dir_errors.empty()) return 1;
+  }
+#endif
   out << "ok: " << p.catalog().size() << " permissions, " << p.profiles().size() << " profiles, "
       << p.rules().size() << " rules\n";
+#ifdef IDB_CTL_HAVE_LDAP
+  if (args.Flag("live")) {
+    // Connects to every directory; warns about groups rules name that do not exist (bridge/ldap/live_check.h).
+    ldap::LiveCheckReport live = ldap::LiveCheck(*cfg, out);
+    return live.warnings + live.errors > 0 ? 1 : 0;
+  }
+#else
+  if (args.Flag("live")) {
+    err << "idbridgectl check --live: this build has no LDAP support\n";
+    return 2;
+  }
+#endif
   return 0;
 }
 
@@ -143,7 +170,7 @@ int RunTest(const Args& args, std::ostream& out, std::ostream& err) {
 std::vector<Command> CoreCommands() {
   return {
       {"catalog", "list every permission (id, title, module, scope, requirements)", {{}, {"json"}}, RunCatalog},
-      {"check", "validate the configuration and mapping files", {{}, {}}, RunCheck},
+      {"check", "validate the configuration and mapping files (--live: look the groups up in each directory)", {{}, {"live"}}, RunCheck},
       {"explain", "dry-run a user through the rules: matches, profiles, permissions, verdict",
        {{"user", "group", "claim", "source"}, {"json"}}, RunExplain},
       {"test", "run the golden cases (mappings/tests/*.yaml)", {{"cases"}, {}}, RunTest},
