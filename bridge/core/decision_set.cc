@@ -6,6 +6,8 @@
 // test is a short scan (binary search above 8 names). No allocation, no lock.
 #include "core/decision_set.h"
 
+#include "core/flat_index.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -14,34 +16,7 @@
 namespace idb {
 namespace {
 
-inline uint64_t Mix(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  return h;
-}
-
-// Fast 64-bit hash of a short string, 8 bytes per step.
-inline uint64_t HashId(std::string_view s) noexcept {
-  uint64_t h = 0x9E3779B97F4A7C15ULL ^ (s.size() * 0xC2B2AE3D27D4EB4FULL);
-  const char* p = s.data();
-  size_t n = s.size();
-  while (n >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
-    h ^= h >> 29;
-    p += 8;
-    n -= 8;
-  }
-  if (n > 0) {
-    uint64_t w = 0;
-    std::memcpy(&w, p, n);
-    h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
-    h ^= h >> 29;
-  }
-  return Mix(h);
-}
+inline uint64_t HashId(std::string_view s) noexcept { return FastHash(s); }
 
 std::vector<std::string> SortedUnique(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
