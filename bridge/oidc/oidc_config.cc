@@ -1,5 +1,7 @@
 #include "oidc/oidc_config.h"
 
+#include "core/yaml_reader.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -15,98 +17,7 @@ const std::vector<std::string> kKeys = {
     "name", "issuer", "client_id", "client_secret_file", "client_secret_env", "client_secret",
     "scopes", "audiences", "allowed_algs", "leeway_seconds", "username_claim", "groups_claim",
     "groups_required", "claims", "http_timeout_ms", "max_token_bytes", "jwks_refetch_seconds",
-    "result_cache_seconds", "flow_timeout_seconds", "tls_ca_file"};
-
-// A small strict reader over yaml-cpp: records file:line:col errors, never throws.
-class Reader {
- public:
-  Reader(const std::string& file, std::vector<Diagnostic>* errors) : file_(file), errors_(errors) {}
-
-  void Error(const YAML::Node& at, const std::string& message) {
-    Diagnostic d;
-    d.file = file_;
-    d.message = message;
-    try {
-      if (at.IsDefined()) {
-        d.line = at.Mark().line + 1;
-        d.column = at.Mark().column + 1;
-      }
-    } catch (...) {
-    }
-    errors_->push_back(std::move(d));
-    ++count_;
-  }
-  size_t count() const { return count_; }
-
-  std::optional<std::string> String(const YAML::Node& map, const std::string& key, bool required) {
-    YAML::Node n = Find(map, key);
-    if (!n.IsDefined() || n.IsNull()) {
-      if (required) Error(map, "oidc provider: missing required key '" + key + "'");
-      return std::nullopt;
-    }
-    if (!n.IsScalar()) {
-      Error(n, "oidc provider: '" + key + "' must be a string");
-      return std::nullopt;
-    }
-    return n.Scalar();
-  }
-  std::optional<int64_t> Int(const YAML::Node& map, const std::string& key, int64_t min, int64_t max) {
-    auto s = String(map, key, false);
-    if (!s) return std::nullopt;
-    try {
-      size_t used = 0;
-      long long v = std::stoll(*s, &used, 10);
-      if (used != s->size()) throw std::invalid_argument("trailing");
-      if (v < min || v > max) {
-        Error(Find(map, key), "oidc provider: '" + key + "' must be between " + std::to_string(min) +
-                                  " and " + std::to_string(max));
-        return std::nullopt;
-      }
-      return v;
-    } catch (...) {
-      Error(Find(map, key), "oidc provider: '" + key + "' must be an integer");
-      return std::nullopt;
-    }
-  }
-  std::optional<bool> Bool(const YAML::Node& map, const std::string& key) {
-    auto s = String(map, key, false);
-    if (!s) return std::nullopt;
-    if (*s == "true") return true;
-    if (*s == "false") return false;
-    Error(Find(map, key), "oidc provider: '" + key + "' must be true or false");
-    return std::nullopt;
-  }
-  std::optional<std::vector<std::string>> List(const YAML::Node& map, const std::string& key) {
-    YAML::Node n = Find(map, key);
-    if (!n.IsDefined() || n.IsNull()) return std::nullopt;
-    if (!n.IsSequence()) {
-      Error(n, "oidc provider: '" + key + "' must be a list of strings");
-      return std::nullopt;
-    }
-    std::vector<std::string> out;
-    for (const auto& item : n) {
-      if (!item.IsScalar() || item.Scalar().empty()) {
-        Error(item, "oidc provider: '" + key + "' must be a list of non-empty strings");
-        return std::nullopt;
-      }
-      out.push_back(item.Scalar());
-    }
-    return out;
-  }
-  static YAML::Node Find(const YAML::Node& map, const std::string& key) {
-    try {
-      for (const auto& kv : map)
-        if (kv.first.IsScalar() && kv.first.Scalar() == key) return kv.second;
-    } catch (...) {
-    }
-    return YAML::Node(YAML::NodeType::Undefined);
-  }
-
- private:
-  const std::string& file_;
-  std::vector<Diagnostic>* errors_;
-  size_t count_ = 0;
-};
+    "result_cache_seconds", "flow_timeout_seconds", "tls_ca_file"};  // client_secret: refused with its own message
 
 bool IsLoopbackHttp(const std::string& url) {
   for (const char* p : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
@@ -173,53 +84,39 @@ Status ValidateOidcProviderConfig(const OidcProviderConfig& config) {
 std::vector<OidcProviderConfig> ParseOidcProviders(const YAML::Node& node, const std::string& file,
                                                    std::vector<Diagnostic>* errors) {
   std::vector<OidcProviderConfig> out;
-  Reader r(file, errors);
+  YamlReader r(file, errors);
   try {
     if (!node.IsDefined() || node.IsNull()) return out;
-    if (!node.IsSequence()) {
-      r.Error(node, "'oidc' must be a list of providers");
-      return out;
-    }
+    if (!r.ExpectList(node, "'oidc'")) return out;
     std::set<std::string> names;
     for (const auto& entry : node) {
-      size_t before = r.count();
-      if (!entry.IsMap()) {
-        r.Error(entry, "each 'oidc' entry must be a map");
-        continue;
-      }
-      for (const auto& kv : entry) {
-        if (!kv.first.IsScalar()) {
-          r.Error(kv.first, "oidc provider: keys must be strings");
-          continue;
-        }
-        const std::string& k = kv.first.Scalar();
-        if (k == "client_secret") {
-          r.Error(kv.first, "oidc provider: 'client_secret' must not be written inline; use client_secret_file or client_secret_env");
-        } else if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end()) {
-          r.Error(kv.first, "oidc provider: unknown key '" + k + "'");
-        }
-      }
+      const size_t before = errors->size();
+      if (!r.ExpectMap(entry, "an 'oidc' entry")) continue;
+      YAML::Node inline_secret = YamlReader::Find(entry, "client_secret");
+      if (inline_secret.IsDefined())
+        r.Error(inline_secret, "'client_secret' must not be written inline; use client_secret_file or client_secret_env");
+      r.CheckKeys(entry, kKeys, "oidc provider");
       OidcProviderConfig c;
-      if (auto v = r.String(entry, "name", true)) c.name = *v;
-      if (auto v = r.String(entry, "issuer", true)) c.issuer = *v;
-      if (auto v = r.String(entry, "client_id", true)) c.client_id = *v;
-      if (auto v = r.String(entry, "client_secret_file", false)) c.client_secret_file = *v;
-      if (auto v = r.String(entry, "client_secret_env", false)) c.client_secret_env = *v;
-      if (auto v = r.List(entry, "scopes")) c.scopes = *v;
-      if (auto v = r.List(entry, "audiences")) c.audiences = *v;
-      if (auto v = r.List(entry, "allowed_algs")) c.allowed_algs = *v;
-      if (auto v = r.Int(entry, "leeway_seconds", 0, 600)) c.leeway = std::chrono::seconds(*v);
-      if (auto v = r.String(entry, "username_claim", false)) c.username_claim = *v;
-      if (auto v = r.String(entry, "groups_claim", false)) c.groups_claim = *v;
-      if (auto v = r.Bool(entry, "groups_required")) c.groups_required = *v;
-      if (auto v = r.List(entry, "claims")) c.claims = *v;
-      if (auto v = r.Int(entry, "http_timeout_ms", 1, 120000)) c.http_timeout = std::chrono::milliseconds(*v);
-      if (auto v = r.Int(entry, "max_token_bytes", 256, 1 << 20)) c.max_token_bytes = static_cast<size_t>(*v);
-      if (auto v = r.Int(entry, "jwks_refetch_seconds", 0, 86400)) c.jwks_refetch_interval = std::chrono::seconds(*v);
-      if (auto v = r.Int(entry, "result_cache_seconds", 0, 3600)) c.result_cache = std::chrono::seconds(*v);
-      if (auto v = r.Int(entry, "flow_timeout_seconds", 30, 3600)) c.flow_timeout = std::chrono::seconds(*v);
-      if (auto v = r.String(entry, "tls_ca_file", false)) c.tls_ca_file = *v;
-      if (r.count() != before) continue;
+      if (auto v = r.GetString(entry, "name", true)) c.name = *v;
+      if (auto v = r.GetString(entry, "issuer", true)) c.issuer = *v;
+      if (auto v = r.GetString(entry, "client_id", true)) c.client_id = *v;
+      if (auto v = r.GetString(entry, "client_secret_file", false)) c.client_secret_file = *v;
+      if (auto v = r.GetString(entry, "client_secret_env", false)) c.client_secret_env = *v;
+      if (auto v = r.GetStringList(entry, "scopes", false)) c.scopes = *v;
+      if (auto v = r.GetStringList(entry, "audiences", false)) c.audiences = *v;
+      if (auto v = r.GetStringList(entry, "allowed_algs", false)) c.allowed_algs = *v;
+      if (auto v = r.GetInt(entry, "leeway_seconds", false, 0, 600)) c.leeway = std::chrono::seconds(*v);
+      if (auto v = r.GetString(entry, "username_claim", false)) c.username_claim = *v;
+      if (auto v = r.GetString(entry, "groups_claim", false)) c.groups_claim = *v;
+      if (auto v = r.GetBool(entry, "groups_required", false)) c.groups_required = *v;
+      if (auto v = r.GetStringList(entry, "claims", false)) c.claims = *v;
+      if (auto v = r.GetInt(entry, "http_timeout_ms", false, 1, 120000)) c.http_timeout = std::chrono::milliseconds(*v);
+      if (auto v = r.GetInt(entry, "max_token_bytes", false, 256, 1 << 20)) c.max_token_bytes = static_cast<size_t>(*v);
+      if (auto v = r.GetInt(entry, "jwks_refetch_seconds", false, 0, 86400)) c.jwks_refetch_interval = std::chrono::seconds(*v);
+      if (auto v = r.GetInt(entry, "result_cache_seconds", false, 0, 3600)) c.result_cache = std::chrono::seconds(*v);
+      if (auto v = r.GetInt(entry, "flow_timeout_seconds", false, 30, 3600)) c.flow_timeout = std::chrono::seconds(*v);
+      if (auto v = r.GetString(entry, "tls_ca_file", false)) c.tls_ca_file = *v;
+      if (errors->size() != before) continue;
       std::string p = Problem(c);
       if (!p.empty()) {
         r.Error(entry, "oidc provider '" + c.name + "': " + p);

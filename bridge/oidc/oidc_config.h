@@ -69,7 +69,8 @@ struct OidcProviderConfig {
   std::vector<std::string> AcceptedAudiences() const;
 };
 
-// Parses the `oidc:` node (a list; an absent/null node gives an empty list).
+// Parses the `oidc:` node (a list; an absent/null node gives an empty list)
+// with core's strict YamlReader (unknown keys get a "did you mean").
 // Errors are appended to `errors` as file:line:col diagnostics; entries with
 // errors are left out of the result. Never throws.
 std::vector<OidcProviderConfig> ParseOidcProviders(const YAML::Node& node, const std::string& file,

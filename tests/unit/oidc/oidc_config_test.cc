@@ -67,7 +67,7 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, OidcConfigRefuses,
     ::testing::Values(
         BadCase{"InlineSecret", "    issuer: https://idp\n    client_id: a\n    client_secret: s3cret\n", "must not be written inline"},
-        BadCase{"UnknownKey", "    issuer: https://idp\n    client_id: a\n    isuer: x\n", "unknown key 'isuer'"},
+        BadCase{"UnknownKey", "    issuer: https://idp\n    client_id: a\n    isuer: x\n", "did you mean 'issuer'"},
         BadCase{"MissingIssuer", "    client_id: a\n", "missing required key 'issuer'"},
         BadCase{"PlainHttp", "    issuer: http://idp.example\n    client_id: a\n", "https"},
         BadCase{"AlgNone", "    issuer: https://idp\n    client_id: a\n    allowed_algs: [none]\n", "none"},
