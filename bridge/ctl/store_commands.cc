@@ -9,7 +9,7 @@
 //   history [--user U] [--since T] [--failed] [--limit N] [--json]
 //   history prune [--days N]                 (default: store.history_retention_days)
 //   audit list [--after SEQ] [--limit N] [--json]
-//   audit verify                             (integrity check + hash chain)
+//   audit verify [--anchor SEQ:HASH]         (integrity check + hash chain [+ a hash kept elsewhere])
 //   local-admin set --user NAME              (password from a prompt or stdin's first line)
 //   local-admin remove --user NAME
 //   local-admin list
@@ -130,7 +130,7 @@ bool OnlyOptions(const Args& args, const std::string& cmd, const std::vector<std
                  std::ostream& err) {
   static const std::vector<std::string> kAll = {"user",       "perm",  "location", "warehouse", "expires",
                                                 "reason",     "id",    "locations", "warehouses", "since",
-                                                "limit",      "days",  "after",    "against"};
+                                                "limit",      "days",  "after",    "against",   "anchor"};
   for (const auto& o : kAll) {
     if (std::find(used.begin(), used.end(), o) != used.end()) continue;
     if (args.Get(o)) {
@@ -525,7 +525,18 @@ int RunAudit(const Args& args, std::ostream& out, std::ostream& err) {
   if (!sub) return kError;
   const std::string cmd = "audit " + *sub;
   if (*sub == "verify") {
-    if (!OnlyOptions(args, cmd, {}, err)) return kError;
+    if (!OnlyOptions(args, cmd, {"anchor"}, err)) return kError;
+    // --anchor SEQ:HASH — an entry's hash recorded elsewhere earlier (e.g. the
+    // head printed by a previous verify): catches a chain rewritten from scratch.
+    std::optional<std::pair<int64_t, std::string>> anchor;
+    if (auto a = args.Get("anchor")) {
+      auto colon = a->find(':');
+      if (colon == std::string::npos || colon + 65 != a->size())
+        return Fail(err, cmd, "--anchor must be SEQ:HASH (the 64-hex-digit hash of entry SEQ), got " + Quoted(*a));
+      auto seq = ParseCount(a->substr(0, colon), cmd, "anchor sequence", 1, INT64_MAX, err);
+      if (!seq) return kError;
+      anchor = std::make_pair(*seq, a->substr(colon + 1));
+    }
     if (args.Flag("json")) return Fail(err, cmd, "--json applies to list only");
     auto session = OpenSession(args, cmd, err, false, false);
     if (!session) return kError;
@@ -540,7 +551,16 @@ int RunAudit(const Args& args, std::ostream& out, std::ostream& err) {
           << report->problem << "\n";
       return kFinding;
     }
-    out << "ok: " << report->entries << " entries, hash chain intact; head " << report->head_hash << "\n";
+    if (anchor) {
+      auto entry = session->store->ListSecurityLog(anchor->first - 1, 1);
+      if (!entry.ok()) return Fail(err, cmd, entry.status());
+      if (entry->empty() || entry->front().seq != anchor->first || entry->front().hash != anchor->second) {
+        out << "FAILED: entry " << anchor->first << ": does not match the anchor (the log was rewritten or truncated)\n";
+        return kFinding;
+      }
+    }
+    out << "ok: " << report->entries << " entries, hash chain intact" << (anchor ? ", anchor matches" : "")
+        << "; head " << report->entries << ":" << report->head_hash << "\n";
     return kOk;
   }
   if (!OnlyOptions(args, cmd, {"after", "limit"}, err)) return kError;
@@ -686,7 +706,7 @@ std::vector<Command> StoreCommands() {
       {"history", "login history [--user U] [--since T] [--failed]; history prune [--days N]",
        {with({"user", "since", "limit", "days"}), {"failed", "json"}}, RunHistory},
       {"audit", "security log: list | verify (hash chain; exit 1 on tampering)",
-       {with({"after", "limit"}), {"json"}}, RunAudit},
+       {with({"after", "limit", "anchor"}), {"json"}}, RunAudit},
       {"local-admin", "break-glass local administrator: set|remove|list (none by default)",
        {with({"user"}), {"json"}}, RunLocalAdmin},
       {"diff", "what-if: who gains/loses what under --config NEW.yaml vs --against the current one",

@@ -220,6 +220,26 @@ TEST_F(CtlTest, AuditVerifyFailsAfterAnEditWithTheSqlite3Tool) {
   EXPECT_CONTAINS(r.out, "FAILED: entry 1: entry 1 was modified");
 }
 
+TEST_F(CtlTest, AuditVerifyChecksAnAnchorKeptElsewhere) {
+  ASSERT_EQ(Ctl({"override", "grant", "--user", "a", "--perm", "vendors.view"}).code, 0);
+  auto first = Ctl({"audit", "verify"});
+  ASSERT_EQ(first.code, 0) << first.err;
+  auto pos = first.out.find("head ");
+  ASSERT_NE(pos, std::string::npos);
+  const std::string anchor = first.out.substr(pos + 5, first.out.find('\n', pos) - pos - 5);
+  ASSERT_EQ(Ctl({"override", "grant", "--user", "b", "--perm", "vendors.view"}).code, 0);
+  auto ok = Ctl({"audit", "verify", "--anchor", anchor});
+  EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
+  EXPECT_CONTAINS(ok.out, "anchor matches");
+  // Rewrite the whole log consistently (what the chain alone cannot catch).
+  RawSql(store_, "DELETE FROM security_log; UPDATE security_log_head SET seq = 0, hash = '" +
+                     std::string(64, '0') + "'");
+  auto rewritten = Ctl({"audit", "verify", "--anchor", anchor});
+  EXPECT_EQ(rewritten.code, 1);
+  EXPECT_CONTAINS(rewritten.out, "does not match the anchor");
+  EXPECT_EQ(Ctl({"audit", "verify", "--anchor", "1:xyz"}).code, 2);
+}
+
 TEST_F(CtlTest, AuditVerifyFailsAfterADeletedRow) {
   for (const char* u : {"a", "b", "c"}) ASSERT_EQ(Ctl({"override", "grant", "--user", u, "--perm", "vendors.view"}).code, 0);
   RawSql(store_, "DELETE FROM security_log WHERE seq = 2");
