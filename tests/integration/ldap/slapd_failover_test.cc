@@ -191,6 +191,17 @@ TEST_F(TwoServers, FailedServerIsRetriedAfterItsBackOff) {
   EXPECT_TRUE(o.ok()) << o.detail;
 }
 
+TEST_F(TwoServers, ConnectionsClosedByARestartAreReopenedWithoutBackOff) {
+  DirectoryConfig c = Config();
+  c.uris = {a_->ldaps_uri()};  // one server: a back-off would mean "unavailable"
+  auto auth = MakeAuthenticator(c);
+  ASSERT_TRUE(auth->Authenticate(Login("mike", "mike-pw")).ok());
+  a_->Stop();  // closes every pooled connection, like an idle timeout would
+  ASSERT_TRUE(a_->Restart().ok());
+  AuthOutcome o = auth->Authenticate(Login("mike", "mike-pw"));
+  EXPECT_TRUE(o.ok()) << LoginFailureName(o.failure) << " " << o.detail;
+}
+
 TEST_F(TwoServers, TwentyThreadsLoggingInAtOnce) {
   DirectoryConfig c = Config();
   c.pool_size = 4;

@@ -98,3 +98,28 @@ TEST(LdapAuthenticatorRefusals, UnreachableServerIsUnavailableNotDenied) {
 
 }  // namespace
 }  // namespace idb::ldap
+
+namespace idb::ldap {
+namespace {
+
+TEST(LdapAuthenticatorSetup, UnreadableBindPasswordRefusesEveryLoginButDoesNotFailCreate) {
+  DirectoryConfig c;
+  c.name = "corp";
+  c.uris = {"ldaps://127.0.0.1:1"};
+  c.bind_dn = "cn=svc,dc=fleet,dc=test";
+  c.bind_password_file = "/nonexistent/idbridge/bind.pw";
+  c.user_search_base = "dc=fleet,dc=test";
+  c.user_filter = "(uid={user})";
+  c.login_forms = {LoginForm::kPlain};
+  auto a = LdapAuthenticator::Create(std::move(c));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_FALSE((*a)->setup_error().ok());
+  LoginRequest r;
+  r.user = "alice";
+  r.password = Secret("pw");
+  EXPECT_EQ((*a)->Authenticate(r).failure, LoginFailure::kInternal);
+  EXPECT_FALSE((*a)->Lookup("alice").ok());
+}
+
+}  // namespace
+}  // namespace idb::ldap
