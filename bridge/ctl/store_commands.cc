@@ -9,7 +9,8 @@
 //   history [--user U] [--since T] [--failed] [--limit N] [--json]
 //   history prune [--days N]                 (default: store.history_retention_days)
 //   audit list [--after SEQ] [--limit N] [--json]
-//   audit verify [--anchor SEQ:HASH]         (integrity check + hash chain [+ a hash kept elsewhere])
+//   audit verify [--anchor SEQ:HASH]         (integrity check + hash chain [+ a hash kept elsewhere]
+//                                             + overrides/limits/local admins replayed from the log)
 //   local-admin set --user NAME              (password from a prompt or stdin's first line)
 //   local-admin remove --user NAME
 //   local-admin list
@@ -547,8 +548,13 @@ int RunAudit(const Args& args, std::ostream& out, std::ostream& err) {
     auto report = session->store->VerifySecurityLog();
     if (!report.ok()) return Fail(err, cmd, report.status());
     if (!report->ok) {
-      out << "FAILED: " << (report->bad_seq ? "entry " + std::to_string(report->bad_seq) + ": " : std::string())
-          << report->problem << "\n";
+      if (report->state_problems.empty()) {
+        out << "FAILED: " << (report->bad_seq ? "entry " + std::to_string(report->bad_seq) + ": " : std::string())
+            << report->problem << "\n";
+      } else {
+        out << "FAILED: the hash chain is intact but the store does not match it:\n";
+        for (const auto& p : report->state_problems) out << "  " << p << "\n";
+      }
       return kFinding;
     }
     if (anchor) {

@@ -23,6 +23,23 @@ void AppendField(std::string& out, std::string_view field) {
 
 }  // namespace
 
+Result<std::string> Sha256HexOf(std::string_view data) {
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), md, &len) != 1)
+    return Internal("SHA-256 failed");
+  static const char* kHex = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i) {
+    hex += kHex[md[i] >> 4];
+    hex += kHex[md[i] & 15];
+  }
+  return hex;
+}
+
 Result<std::string> ChainHash(const std::string& prev_hash, int64_t seq, int64_t time_ms, const SecurityEvent& e) {
   std::string data;
   AppendField(data, prev_hash);
@@ -33,21 +50,7 @@ Result<std::string> ChainHash(const std::string& prev_hash, int64_t seq, int64_t
   AppendField(data, e.target);
   AppendField(data, e.before);
   AppendField(data, e.after);
-
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), md, &len) != 1)
-    return Internal("SHA-256 for the security log failed");
-  static const char* kHex = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    hex += kHex[md[i] >> 4];
-    hex += kHex[md[i] & 15];
-  }
-  return hex;
+  return Sha256HexOf(data);
 }
 
 bool ChainVerifier::Fail(int64_t seq, std::string problem) {

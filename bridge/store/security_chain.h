@@ -14,6 +14,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -22,6 +23,9 @@
 namespace idb::store {
 
 extern const char kGenesisHash[];  // 64 '0'
+
+// hex SHA-256 of `data`.
+Result<std::string> Sha256HexOf(std::string_view data);
 
 // hex SHA-256 over prev_hash and the canonical form of the entry's fields.
 Result<std::string> ChainHash(const std::string& prev_hash, int64_t seq, int64_t time_ms, const SecurityEvent& e);

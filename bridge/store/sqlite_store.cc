@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <map>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
@@ -96,6 +97,50 @@ StoredOverride OverrideFromRow(const Statement& st) {
   return o;
 }
 
+// A short fingerprint of a stored password hash for the security log: lets
+// `audit verify` notice a hash swapped outside idbridge without logging it.
+std::string Fingerprint(const std::string& password_hash) {
+  auto h = Sha256HexOf(password_hash);
+  return h.ok() ? h->substr(0, 16) : std::string();
+}
+
+// The state the security log says the tables should be in, rebuilt entry by
+// entry (only over an intact chain).
+struct Replay {
+  std::map<int64_t, json> overrides;          // id -> logged override
+  std::map<std::string, json> limits;         // user -> logged limits
+  std::map<std::string, std::string> admins;  // user -> password hash fingerprint
+  std::vector<std::string> problems;
+
+  void Apply(int64_t seq, const SecurityEvent& e) {
+    auto parse = [&](const std::string& text) {
+      json j = json::parse(text, nullptr, false);
+      if (j.is_discarded()) problems.push_back("entry " + std::to_string(seq) + ": unreadable JSON");
+      return j;
+    };
+    if (e.action == "override.grant" || e.action == "override.deny") {
+      json j = parse(e.after);
+      if (j.is_object() && j.contains("id") && j["id"].is_number_integer()) overrides[j["id"].get<int64_t>()] = j;
+    } else if (e.action == "override.remove") {
+      json j = parse(e.before);
+      if (j.is_object() && j.contains("id") && j["id"].is_number_integer()) overrides.erase(j["id"].get<int64_t>());
+    } else if (e.action == "limits.set") {
+      json j = parse(e.after);
+      if (j.is_object() && j.value("locations", json()).is_null() && j.value("warehouses", json()).is_null())
+        limits.erase(e.target);
+      else
+        limits[e.target] = j;
+    } else if (e.action == "limits.clear") {
+      limits.erase(e.target);
+    } else if (e.action == "local_admin.set") {
+      json j = parse(e.after);
+      admins[e.target] = j.is_object() ? j.value("fingerprint", "") : "";
+    } else if (e.action == "local_admin.remove") {
+      admins.erase(e.target);
+    }
+  }
+};
+
 // An open() descriptor that closes itself.
 struct Fd {
   int fd = -1;
@@ -174,6 +219,7 @@ class SqliteStore final : public Store {
   Result<int64_t> AppendLogLocked(const SecurityEvent& e, SystemTime now);
   Result<std::vector<StoredOverride>> SelectOverrides(const char* where, const std::function<void(Statement&)>& bind);
   Result<std::optional<UserLimits>> ReadLimitsLocked(const std::string& user);
+  Result<std::vector<std::string>> CompareWithReplay(Replay& replay);
 
   std::mutex mu_;
   const std::string path_;
@@ -599,6 +645,7 @@ Result<AuditReport> SqliteStore::VerifySecurityLog() {
                                  "FROM security_log ORDER BY seq");
     if (!st.ok()) return st.status();
     ChainVerifier verifier;
+    Replay replay;
     while (true) {
       auto row = st->Step();
       if (!row.ok()) return row.status();
@@ -610,6 +657,7 @@ Result<AuditReport> SqliteStore::VerifySecurityLog() {
       r.prev_hash = st->Text(7);
       r.hash = st->Text(8);
       if (!verifier.Add(r)) break;
+      replay.Apply(r.seq, r.event);
     }
     std::optional<ChainHead> head;
     auto hs = Statement::Prepare(db_.get(), "SELECT seq, hash FROM security_log_head WHERE id = 1");
@@ -617,9 +665,78 @@ Result<AuditReport> SqliteStore::VerifySecurityLog() {
     auto hrow = hs->Step();
     if (!hrow.ok()) return hrow.status();
     if (*hrow) head = ChainHead{hs->Int(0), hs->Text(1)};
-    return verifier.Finish(head);
+    AuditReport report = verifier.Finish(head);
+    if (!report.ok) return report;
+    // The chain is intact: do the tables say what the log says?
+    auto problems = CompareWithReplay(replay);
+    if (!problems.ok()) return problems.status();
+    if (!problems->empty()) {
+      report.ok = false;
+      report.state_problems = std::move(*problems);
+      report.problem = report.state_problems.front();
+    }
+    return report;
   };
   return Named(run());
+}
+
+Result<std::vector<std::string>> SqliteStore::CompareWithReplay(Replay& replay) {
+  std::vector<std::string> out = replay.problems;
+  auto overrides = SelectOverrides("ORDER BY id", [](Statement&) {});
+  if (!overrides.ok()) return overrides.status();
+  for (const auto& o : *overrides) {
+    const std::string name = "override #" + std::to_string(o.entry.id) + " (" + Quoted(o.user) + " " +
+                             EffectName(o.entry.effect) + " " + o.entry.permission + ")";
+    auto it = replay.overrides.find(o.entry.id);
+    if (it == replay.overrides.end())
+      out.push_back(name + " has no security-log entry: it was added outside idbridge");
+    else if (it->second != OverrideJson(o))
+      out.push_back(name + " differs from its security-log entry: it was edited outside idbridge");
+    if (it != replay.overrides.end()) replay.overrides.erase(it);
+  }
+  for (const auto& [id, j] : replay.overrides)
+    out.push_back("override #" + std::to_string(id) + " is in the security log but not in the store: it was deleted outside idbridge");
+
+  auto st = Statement::Prepare(db_.get(), "SELECT user, locations, warehouses FROM limits ORDER BY user");
+  if (!st.ok()) return st.status();
+  while (true) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    const std::string user = st->Text(0);
+    auto l = ListFromColumn(st->OptText(1));
+    auto w = ListFromColumn(st->OptText(2));
+    if (!l.ok() || !w.ok()) {
+      out.push_back("limits of " + Quoted(user) + " are unreadable");
+      continue;
+    }
+    auto it = replay.limits.find(user);
+    if (it == replay.limits.end())
+      out.push_back("limits of " + Quoted(user) + " have no security-log entry: set outside idbridge");
+    else if (it->second != LimitsJson(UserLimits{*l, *w}))
+      out.push_back("limits of " + Quoted(user) + " differ from their security-log entry: edited outside idbridge");
+    if (it != replay.limits.end()) replay.limits.erase(it);
+  }
+  for (const auto& [user, j] : replay.limits)
+    out.push_back("limits of " + Quoted(user) + " are in the security log but not in the store: deleted outside idbridge");
+
+  auto admins = Statement::Prepare(db_.get(), "SELECT user, password_hash FROM local_admins ORDER BY user");
+  if (!admins.ok()) return admins.status();
+  while (true) {
+    auto row = admins->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    const std::string user = admins->Text(0);
+    auto it = replay.admins.find(user);
+    if (it == replay.admins.end())
+      out.push_back("local administrator " + Quoted(user) + " has no security-log entry: added outside idbridge");
+    else if (it->second != Fingerprint(admins->Text(1)))
+      out.push_back("local administrator " + Quoted(user) + "'s password hash was replaced outside idbridge");
+    if (it != replay.admins.end()) replay.admins.erase(it);
+  }
+  for (const auto& [user, fp] : replay.admins)
+    out.push_back("local administrator " + Quoted(user) + " is in the security log but not in the store: deleted outside idbridge");
+  return out;
 }
 
 Status SqliteStore::RememberIdentity(const Identity& identity, SystemTime now) {
@@ -683,7 +800,8 @@ Status SqliteStore::SetLocalAdmin(const std::string& user, const std::string& pa
     up->Bind(1, user).Bind(2, password_hash).Bind(3, ToUnixMillis(now));
     IDB_RETURN_IF_ERROR(up->Run());
     // The hash itself never goes into the log.
-    std::string after = Dump({{"user", user}, {"password_set", FormatUtcTime(now)}});
+    std::string after =
+        Dump({{"user", user}, {"password_set", FormatUtcTime(now)}, {"fingerprint", Fingerprint(password_hash)}});
     auto seq = AppendLogLocked({actor, "local_admin.set", user, before, after}, now);
     if (!seq.ok()) return seq.status();
     return tx->Commit();

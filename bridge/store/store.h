@@ -113,6 +113,11 @@ struct AuditReport {
   int64_t bad_seq = 0;     // first bad entry (0 when ok or when the head is bad)
   std::string problem;     // what is wrong, for humans
   std::string head_hash;   // hash of the last entry: record it elsewhere to anchor the chain
+  // When the chain is intact, the logged changes are replayed and compared with
+  // the overrides, limits and local_admins tables: a row added, edited or
+  // removed without its log entry (e.g. with the sqlite3 tool) is listed here
+  // and makes `ok` false.
+  std::vector<std::string> state_problems;
 };
 
 struct KnownUser {

@@ -220,6 +220,16 @@ TEST_F(CtlTest, AuditVerifyFailsAfterAnEditWithTheSqlite3Tool) {
   EXPECT_CONTAINS(r.out, "FAILED: entry 1: entry 1 was modified");
 }
 
+TEST_F(CtlTest, AuditVerifyFindsAnOverrideSlippedInWithSqlite) {
+  ASSERT_EQ(Ctl({"override", "grant", "--user", "alice", "--perm", "vendors.view"}).code, 0);
+  RawSql(store_, "INSERT INTO overrides (user, effect, permission, reason, actor, created_ms) "
+                 "VALUES ('mallory', 'grant', 'vendors.delete', '', 'x', 0)");
+  auto r = Ctl({"audit", "verify"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_CONTAINS(r.out, "the hash chain is intact but the store does not match it");
+  EXPECT_CONTAINS(r.out, "override #2 (\"mallory\" grant vendors.delete) has no security-log entry");
+}
+
 TEST_F(CtlTest, AuditVerifyChecksAnAnchorKeptElsewhere) {
   ASSERT_EQ(Ctl({"override", "grant", "--user", "a", "--perm", "vendors.view"}).code, 0);
   auto first = Ctl({"audit", "verify"});
@@ -232,7 +242,7 @@ TEST_F(CtlTest, AuditVerifyChecksAnAnchorKeptElsewhere) {
   EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
   EXPECT_CONTAINS(ok.out, "anchor matches");
   // Rewrite the whole log consistently (what the chain alone cannot catch).
-  RawSql(store_, "DELETE FROM security_log; UPDATE security_log_head SET seq = 0, hash = '" +
+  RawSql(store_, "DELETE FROM overrides; DELETE FROM security_log; UPDATE security_log_head SET seq = 0, hash = '" +
                      std::string(64, '0') + "'");
   auto rewritten = Ctl({"audit", "verify", "--anchor", anchor});
   EXPECT_EQ(rewritten.code, 1);

@@ -256,6 +256,52 @@ TEST_F(AuditTamper, DeletedHeadIsReported) {
   EXPECT_FALSE(r.ok);
 }
 
+TEST_F(AuditTamper, OverrideInsertedBehindTheLogsBackIsReported) {
+  RawSql(path_,
+         "INSERT INTO overrides (user, effect, permission, reason, actor, created_ms) "
+         "VALUES ('mallory', 'grant', 'security.manage', '', 'x', 0)");
+  auto r = Verify();
+  EXPECT_FALSE(r.ok);
+  ASSERT_EQ(r.state_problems.size(), 1u);
+  EXPECT_NE(r.state_problems[0].find("\"mallory\" grant security.manage) has no security-log entry"), std::string::npos)
+      << r.state_problems[0];
+}
+
+TEST_F(AuditTamper, OverrideEditedBehindTheLogsBackIsReported) {
+  RawSql(path_, "UPDATE overrides SET permission = 'security.manage' WHERE id = 2");
+  auto r = Verify();
+  EXPECT_FALSE(r.ok);
+  ASSERT_EQ(r.state_problems.size(), 1u);
+  EXPECT_NE(r.state_problems[0].find("override #2"), std::string::npos);
+  EXPECT_NE(r.state_problems[0].find("edited outside idbridge"), std::string::npos);
+}
+
+TEST_F(AuditTamper, OverrideDeletedBehindTheLogsBackIsReported) {
+  RawSql(path_, "DELETE FROM overrides WHERE id = 3");
+  auto r = Verify();
+  EXPECT_FALSE(r.ok);
+  ASSERT_EQ(r.state_problems.size(), 1u);
+  EXPECT_NE(r.state_problems[0].find("deleted outside idbridge"), std::string::npos);
+}
+
+TEST_F(AuditTamper, LimitsAndLocalAdminChangedBehindTheLogsBackAreReported) {
+  {
+    auto s = OpenSqliteStore(path_);
+    LimitsUpdate u;
+    u.locations = {true, std::vector<std::string>{"Depot A"}};
+    ASSERT_TRUE((*s)->UpdateLimits("alice", u, kActor, T("2026-06-01")).ok());
+    ASSERT_TRUE((*s)->SetLocalAdmin("breakglass", "pbkdf2-sha256$1000$AAAA$BBBB", kActor, T("2026-06-01")).ok());
+  }
+  EXPECT_TRUE(Verify().ok);
+  RawSql(path_, "UPDATE limits SET locations = NULL WHERE user = 'alice';"
+                "UPDATE local_admins SET password_hash = 'pbkdf2-sha256$1000$CCCC$DDDD'");
+  auto r = Verify();
+  EXPECT_FALSE(r.ok);
+  ASSERT_EQ(r.state_problems.size(), 2u);
+  EXPECT_NE(r.state_problems[0].find("limits of \"alice\" differ"), std::string::npos) << r.state_problems[0];
+  EXPECT_NE(r.state_problems[1].find("password hash was replaced"), std::string::npos) << r.state_problems[1];
+}
+
 TEST_F(AuditTamper, NewEntriesAfterTamperingDoNotHideIt) {
   RawSql(path_, "UPDATE security_log SET target = 'x' WHERE seq = 1");
   {
