@@ -7,9 +7,33 @@
 // to idb_daemon's target_link_libraries in bridge/daemon/CMakeLists.txt.
 #include "daemon/authenticator_factory.h"
 
+#include <chrono>
+
 #include "daemon/local_admin_authenticator.h"
+#include "daemon/log.h"
+#include "ldap/directory_config.h"
+#include "ldap/ldap_authenticator.h"
+#include "oidc/oidc_provider.h"
 
 namespace idb::daemon {
+
+namespace {
+
+// Token login through one OpenID provider (ID token or JWT access token).
+class OidcTokenAuthenticator final : public TokenAuthenticator {
+ public:
+  explicit OidcTokenAuthenticator(std::shared_ptr<oidc::OidcProvider> provider) : provider_(std::move(provider)) {}
+  std::string name() const override { return provider_->source(); }
+  AuthOutcome AuthenticateToken(const Secret& token, const std::string& client) override {
+    (void)client;
+    return oidc::ToAuthOutcome(provider_->ValidateAnyToken(token.expose(), std::chrono::system_clock::now()));
+  }
+
+ private:
+  std::shared_ptr<oidc::OidcProvider> provider_;
+};
+
+}  // namespace
 
 Authenticator* AuthenticatorSet::ByName(const std::string& name) const {
   for (const auto& a : password) {
@@ -18,16 +42,43 @@ Authenticator* AuthenticatorSet::ByName(const std::string& name) const {
   return nullptr;
 }
 
+bool AuthenticatorSet::HasTokenSource(const std::string& name) const {
+  for (const auto& a : token) {
+    if (a->name() == name) return true;
+  }
+  return false;
+}
+
 std::shared_ptr<const AuthenticatorSet> BuildAuthenticators(const Config& config, const DaemonSettings& settings,
                                                             const AuthenticatorDeps& deps,
                                                             std::vector<Diagnostic>* errors) {
-  (void)config;
-  (void)errors;
   auto set = std::make_shared<AuthenticatorSet>();
 
   // --- directories (ldap) go here, in file order ---
+  {
+    std::vector<Diagnostic> warnings;
+    std::vector<ldap::DirectoryConfig> dirs =
+        ldap::ParseDirectories(config.directories, config.path, errors, &warnings, config.dir);
+    for (const auto& w : warnings) LogWarn(w.ToString());
+    for (auto& dir : dirs) {
+      const std::string name = dir.name;
+      auto a = ldap::LdapAuthenticator::Create(std::move(dir));
+      if (!a.ok()) {
+        errors->push_back(Diagnostic{config.path, 0, 0, "directory '" + name + "': " + a.status().message()});
+        continue;
+      }
+      if (!(*a)->setup_error().ok()) {
+        LogWarn("directory '" + name + "' refuses every login until fixed: " + (*a)->setup_error().message());
+      }
+      set->password.push_back(std::shared_ptr<Authenticator>(std::move(*a)));
+    }
+  }
 
-  // --- OIDC token authenticators go here ---
+  // --- OpenID Connect providers (token login, device and browser flows) ---
+  if (config.oidc.IsDefined() && !config.oidc.IsNull()) {
+    set->oidc = oidc::BuildOidcProviders(config.oidc, config.path, errors);
+    for (const auto& p : set->oidc) set->token.push_back(std::make_shared<OidcTokenAuthenticator>(p));
+  }
 
   // Break-glass local administrator: always last.
   if (settings.local_admin && deps.store != nullptr) {

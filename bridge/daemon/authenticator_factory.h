@@ -24,6 +24,10 @@
 #include "daemon/daemon_settings.h"
 #include "store/store.h"
 
+namespace idb::oidc {
+class OidcProvider;
+}
+
 namespace idb::daemon {
 
 // Token login (OIDC access/ID token). Same outcome shape as a password login.
@@ -37,8 +41,12 @@ class TokenAuthenticator {
 struct AuthenticatorSet {
   std::vector<std::shared_ptr<Authenticator>> password;
   std::vector<std::shared_ptr<TokenAuthenticator>> token;
-  // Finds the authenticator that created a session (by name()) for refresh.
+  // OpenID providers (device/browser flows), in `oidc:` order.
+  std::vector<std::shared_ptr<oidc::OidcProvider>> oidc;
+  // Finds the password authenticator that created a session (by name()) for refresh.
   Authenticator* ByName(const std::string& name) const;
+  // True when a token authenticator of that name is configured.
+  bool HasTokenSource(const std::string& name) const;
 };
 
 struct AuthenticatorDeps {

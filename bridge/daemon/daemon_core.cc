@@ -7,6 +7,7 @@
 
 #include "core/engine.h"
 #include "daemon/log.h"
+#include "oidc/oidc_provider.h"
 #include "store/sqlite_store.h"
 
 namespace idb::daemon {
@@ -292,14 +293,74 @@ Reply DaemonCore::LoginToken(Secret token, const std::string& application, const
 
 Reply DaemonCore::FlowBegin(const std::string& kind, const Caller& caller) {
   (void)caller;
-  metrics_.CountLogin("oidc", "unsupported");
-  return ErrorReply(501, "unsupported", kind + " login is not configured in idbridged");
+  const auto rt = runtime();
+  if (rt->auth->oidc.empty()) {
+    metrics_.CountLogin("oidc", "unsupported");
+    return ErrorReply(501, "unsupported", kind + " login is not configured in idbridged (no oidc section)");
+  }
+  if (kind != "device") {
+    // The code flow needs a redirect listener the browser can reach; this
+    // build of idbridged has none (docs/protocol.md).
+    return ErrorReply(501, "unsupported", "browser login is not available in this build; use the device flow");
+  }
+  const SystemTime now = Now();
+  oidc::OidcFailure last{oidc::OidcError::kProviderError, "no provider offers the device flow", ""};
+  for (const auto& provider : rt->auth->oidc) {
+    auto start = provider->BeginDeviceFlow(now);
+    if (!start.ok()) {
+      last = start.failure();
+      continue;
+    }
+    auto id = NewSessionId();
+    if (!id.ok()) return ErrorReply(500, "internal", "cannot make a flow id");
+    {
+      std::lock_guard<std::mutex> lock(flows_mu_);
+      for (auto it = flows_.begin(); it != flows_.end();) {
+        it = it->second.expires <= now ? flows_.erase(it) : std::next(it);
+      }
+      if (flows_.size() >= kMaxPendingFlows) return ErrorReply(503, "unavailable", "too many pending sign-ins");
+      flows_[*id] = PendingFlow{provider, start->handle, now + start->expires_in};
+    }
+    Reply r;
+    r.body = {{"flow", *id},
+              {"user_code", start->user_code},
+              {"verification_uri", start->verification_uri},
+              {"verification_uri_complete", start->verification_uri_complete},
+              {"interval", start->interval.count()},
+              {"expires_unix", ToUnix(now + start->expires_in)}};
+    return r;
+  }
+  auto [status, code] = PublicLoginError(ToLoginFailure(last.error));
+  return ErrorReply(status, code, std::string("device login could not start: ") + oidc::OidcErrorName(last.error));
 }
 
 Reply DaemonCore::FlowPoll(const std::string& flow, const Caller& caller) {
-  (void)flow;
-  (void)caller;
-  return ErrorReply(501, "unsupported", "device/browser login is not configured in idbridged");
+  const SystemTime now = Now();
+  PendingFlow entry;
+  {
+    std::lock_guard<std::mutex> lock(flows_mu_);
+    auto it = flows_.find(flow);
+    if (it == flows_.end() || it->second.expires <= now) {
+      if (it != flows_.end()) flows_.erase(it);
+      return ErrorReply(404, "unknown_session", "unknown or expired sign-in flow");
+    }
+    entry = it->second;
+  }
+  auto result = entry.provider->PollDeviceFlow(entry.handle, now);
+  if (!result.ok() && (result.error() == oidc::OidcError::kAuthorizationPending ||
+                       result.error() == oidc::OidcError::kSlowDown)) {
+    Reply r = ErrorReply(202, "pending", "waiting for the user to finish signing in");
+    r.body["slow_down"] = result.error() == oidc::OidcError::kSlowDown;
+    return r;
+  }
+  {
+    std::lock_guard<std::mutex> lock(flows_mu_);
+    flows_.erase(flow);
+  }
+  AuthOutcome outcome = oidc::ToAuthOutcome(result);
+  if (outcome.ok() && outcome.success.identity.source.empty()) outcome.success.identity.source = entry.provider->source();
+  return FinishLogin(outcome, "oidc", entry.provider->source(), outcome.ok() ? outcome.success.identity.user : "",
+                     caller.client);
 }
 
 Reply DaemonCore::GetSession(const std::string& id) {
@@ -335,6 +396,9 @@ Reply DaemonCore::RefreshSession(const std::string& id) {
       stale = true;  // keep the last known groups, marked stale
     }
     // kFailedPrecondition: this source cannot look users up; keep the identity.
+  } else if (rt->auth->HasTokenSource(s->source)) {
+    // OpenID sessions: the provider cannot be asked without a token; keep the
+    // identity from the login and re-evaluate overrides, limits and mappings.
   } else if (s->source != "local") {
     // The authenticator was removed from the configuration: end the session.
     sessions_.Remove(id);

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -107,8 +108,19 @@ class DaemonCore {
   Reply FinishLogin(const AuthOutcome& outcome, const std::string& method, const std::string& source,
                     const std::string& attempted_user, const std::string& client);
 
+  // A device flow started by FlowBegin, polled by FlowPoll. Holds its provider,
+  // so a reload in between does not break it.
+  struct PendingFlow {
+    std::shared_ptr<oidc::OidcProvider> provider;
+    std::string handle;
+    SystemTime expires{};
+  };
+  static constexpr size_t kMaxPendingFlows = 1024;
+
   DaemonOptions options_;
   std::function<SystemTime()> clock_;
+  std::mutex flows_mu_;
+  std::map<std::string, PendingFlow> flows_;  // guarded by flows_mu_; key: flow id (64 hex)
   std::unique_ptr<store::Store> store_;
   mutable std::mutex runtime_mu_;            // guards runtime_ (the pointer, not the object)
   std::shared_ptr<const Runtime> runtime_;

@@ -99,6 +99,14 @@ Status DaemonServer::Listen() {
   for (int i = 0; i < 2000 && !server_->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+  if (rt->settings.tls.enabled) {
+    auto tls = TlsListener::Start(rt->settings.tls, *core_, threads);
+    if (!tls.ok()) {
+      Stop();
+      return tls.status();
+    }
+    tls_ = std::move(tls).value();
+  }
   LogInfo("listening on " + socket_path_ + " (config " + rt->config->files_hash.substr(0, 12) + ")");
   return Status::Ok();
 }
@@ -113,6 +121,7 @@ Reply DaemonServer::Reload() {
 void DaemonServer::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  if (tls_) tls_->Stop();
   if (server_) server_->stop();
   if (thread_.joinable()) thread_.join();
   if (!socket_path_.empty()) ::unlink(socket_path_.c_str());

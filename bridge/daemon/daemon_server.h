@@ -18,6 +18,7 @@
 
 #include "common/result.h"
 #include "daemon/daemon_core.h"
+#include "daemon/tls_listener.h"
 #include "daemon/unix_http_server.h"
 
 namespace idb::daemon {
@@ -41,6 +42,7 @@ class DaemonServer {
 
   std::unique_ptr<DaemonCore> core_;
   std::unique_ptr<PeerCheckedServer> server_;
+  std::unique_ptr<TlsListener> tls_;  // only when daemon.tls is set
   std::string socket_path_;
   std::thread thread_;
   bool stopped_ = false;
