@@ -1,9 +1,15 @@
 #include "ldap/connection.h"
 
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <algorithm>
 #include <cctype>
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 namespace idb::ldap {
 namespace {
@@ -18,6 +24,54 @@ timeval ToTimeval(std::chrono::milliseconds d) {
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
+}
+
+// Watchdog state for the connection being opened on this thread. libldap's
+// connect callback runs inside ldap_connect/ldap_start_tls_s on the calling
+// thread and hands the new socket to the watchdog.
+struct ConnectWatch {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  bool fired = false;
+  int fd = -1;
+};
+thread_local ConnectWatch* t_watch = nullptr;
+
+int OnConnect(LDAP*, Sockbuf* sb, LDAPURLDesc*, sockaddr*, ldap_conncb*) {
+  int fd = -1;
+  if (t_watch != nullptr && ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1) {
+    std::lock_guard<std::mutex> lock(t_watch->mu);
+    t_watch->fd = fd;
+  }
+  return 0;
+}
+void OnDisconnect(LDAP*, Sockbuf*, ldap_conncb*) {}
+ldap_conncb g_connect_cb = {OnConnect, OnDisconnect, nullptr};  // static: libldap keeps the pointer
+
+// Runs `step` (a blocking libldap call that connects), shutting the socket
+// down if it takes longer than `limit`; *timed_out says whether that happened.
+template <typename Step>
+int Bounded(std::chrono::milliseconds limit, Step step, bool* timed_out) {
+  auto watch = std::make_shared<ConnectWatch>();
+  std::thread watchdog([watch, limit] {
+    std::unique_lock<std::mutex> lock(watch->mu);
+    if (!watch->cv.wait_for(lock, limit, [&] { return watch->done; })) {
+      watch->fired = true;
+      if (watch->fd >= 0) shutdown(watch->fd, SHUT_RDWR);
+    }
+  });
+  t_watch = watch.get();
+  const int rc = step();
+  t_watch = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(watch->mu);
+    watch->done = true;
+    *timed_out = watch->fired;
+  }
+  watch->cv.notify_all();
+  watchdog.join();
+  return rc;
 }
 
 }  // namespace
@@ -66,8 +120,14 @@ Result<Connection> Connection::Open(const ConnectOptions& o) {
   if (ldap_set_option(ld.get(), LDAP_OPT_X_TLS_NEWCTX, &is_server) != LDAP_OPT_SUCCESS) {
     return Unavailable("cannot create a TLS context for " + o.uri + " (CA file " + o.ca_file + ")");
   }
+  if (ldap_set_option(ld.get(), LDAP_OPT_CONNECT_CB, &g_connect_cb) != LDAP_OPT_SUCCESS) {
+    return Internal("cannot set the connect callback");
+  }
+  const auto limit = o.connect_timeout + o.operation_timeout;
+  bool timed_out = false;
   if (o.start_tls) {
-    rc = ldap_start_tls_s(ld.get(), nullptr, nullptr);
+    rc = Bounded(limit, [&] { return ldap_start_tls_s(ld.get(), nullptr, nullptr); }, &timed_out);
+    if (timed_out) return Unavailable("StartTLS with " + o.uri + " took longer than " + std::to_string(limit.count()) + " ms");
     if (rc != LDAP_SUCCESS) {
       return Unavailable("StartTLS with " + o.uri + " failed: " + ldap_err2string(rc) +
                          (DiagnosticMessage(ld.get()).empty() ? "" : " (" + DiagnosticMessage(ld.get()) + ")"));
@@ -75,7 +135,8 @@ Result<Connection> Connection::Open(const ConnectOptions& o) {
   } else {
     // Connect now (ldap_initialize is lazy) so an unreachable or untrusted
     // server is found before the first operation.
-    rc = ldap_connect(ld.get());
+    rc = Bounded(limit, [&] { return ldap_connect(ld.get()); }, &timed_out);
+    if (timed_out) return Unavailable("connecting to " + o.uri + " took longer than " + std::to_string(limit.count()) + " ms");
     if (rc != LDAP_SUCCESS) {
       return Unavailable("cannot connect to " + o.uri + ": " + ldap_err2string(rc) +
                          (DiagnosticMessage(ld.get()).empty() ? "" : " (" + DiagnosticMessage(ld.get()) + ")"));
@@ -85,6 +146,7 @@ Result<Connection> Connection::Open(const ConnectOptions& o) {
 }
 
 Status Connection::Classify(int rc, const std::string& what) {
+  last_rc_ = rc;
   if (IsUnavailableCode(rc)) {
     healthy_ = false;
     return Unavailable(what + " on " + uri_ + ": " + ldap_err2string(rc));

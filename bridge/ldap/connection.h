@@ -49,7 +49,11 @@ struct BindResult {
 
 class Connection {
  public:
-  // Connects (and runs StartTLS when asked). No bind yet.
+  // Connects (and runs StartTLS when asked). No bind yet. The whole of it —
+  // TCP connect, TLS handshake, StartTLS — is bounded by connect_timeout +
+  // operation_timeout: libldap bounds only the TCP connect, and a TLS
+  // handshake with a hung server (accepting, never answering) would block
+  // forever, so a watchdog shuts the socket down when the time is up.
   static Result<Connection> Open(const ConnectOptions& options);
 
   Connection(Connection&&) = default;
@@ -72,6 +76,8 @@ class Connection {
   LDAP* raw() { return ld_.get(); }
   // False after an error that leaves the connection unusable.
   bool healthy() const { return healthy_; }
+  // The last failure was a timeout (a hung server rather than a closed connection).
+  bool timed_out() const { return last_rc_ == LDAP_TIMEOUT || last_rc_ == LDAP_TIMELIMIT_EXCEEDED; }
 
  private:
   Connection(LdapHandle ld, std::string uri) : ld_(std::move(ld)), uri_(std::move(uri)) {}
@@ -79,6 +85,7 @@ class Connection {
   LdapHandle ld_;
   std::string uri_;
   bool healthy_ = true;
+  int last_rc_ = LDAP_SUCCESS;
 };
 
 // True for result codes that mean "the server could not be asked".

@@ -47,27 +47,42 @@ ConnectionPool::ConnectionPool(ConnectOptions options, std::shared_ptr<ServerSet
 ConnectionPool::~ConnectionPool() = default;
 
 ConnectionPool::Lease::~Lease() {
-  if (pool_) pool_->Return(std::move(conn_), server_, false);
+  if (pool_) pool_->Return(std::move(conn_), server_, false, reused_);
 }
 
 void ConnectionPool::Lease::ServerFailed() {
   if (!pool_) return;
-  pool_->Return(std::nullopt, server_, true);
+  pool_->Return(std::move(conn_), server_, true, reused_);
   pool_ = nullptr;
   conn_.reset();
 }
 
-void ConnectionPool::Return(std::optional<Connection> conn, size_t server, bool server_failed) {
-  if (server_failed || (conn && !conn->healthy())) servers_->MarkDown(server);
+void ConnectionPool::Return(std::optional<Connection> conn, size_t server, bool server_failed, bool reused) {
+  const bool failed = server_failed || (conn && !conn->healthy());
+  // A timeout means a hung server even on a reused connection.
+  const bool hung = conn && conn->timed_out();
+  if (failed && (!reused || hung)) servers_->MarkDown(server);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (conn && conn->healthy() && !server_failed) {
+    if (!failed && conn) {
       idle_.push_back(Idle{std::move(*conn), server});
     } else {
       --total_;
+      if (failed && reused && !hung) {
+        // Probably closed while idle: the server's other idle connections are
+        // as old; drop them so the retry gets a fresh connection.
+        for (auto it = idle_.begin(); it != idle_.end();) {
+          if (it->server == server) {
+            it = idle_.erase(it);
+            --total_;
+          } else {
+            ++it;
+          }
+        }
+      }
     }
   }
-  cv_.notify_one();
+  cv_.notify_all();
 }
 
 size_t ConnectionPool::idle_count() const {
@@ -99,7 +114,7 @@ Result<ConnectionPool::Lease> ConnectionPool::OpenNew() {
       }
     }
     servers_->MarkUp(i);
-    return Lease(this, std::move(*conn), i);
+    return Lease(this, std::move(*conn), i, false);
   }
   return Unavailable(why.empty() ? "every directory server is backing off after failures" : why);
 }
@@ -115,7 +130,7 @@ Result<ConnectionPool::Lease> ConnectionPool::Acquire() {
         --total_;  // its server failed meanwhile: drop it
         continue;
       }
-      return Lease(this, std::move(idle.conn), idle.server);
+      return Lease(this, std::move(idle.conn), idle.server, true);
     }
     if (total_ < max_size_) {
       ++total_;

@@ -69,21 +69,29 @@ class ConnectionPool {
 
   class Lease {
    public:
-    Lease(Lease&& o) noexcept : pool_(o.pool_), conn_(std::move(o.conn_)), server_(o.server_) { o.pool_ = nullptr; }
+    Lease(Lease&& o) noexcept : pool_(o.pool_), conn_(std::move(o.conn_)), server_(o.server_), reused_(o.reused_) {
+      o.pool_ = nullptr;
+    }
     Lease& operator=(Lease&&) = delete;
     ~Lease();
     Connection* operator->() { return &*conn_; }
     Connection& operator*() { return *conn_; }
     size_t server() const { return server_; }
-    // The server failed during an operation: drop the connection, back off.
+    // The server failed during an operation: drop the connection. A fresh
+    // connection failing means the server is down (back off); a reused one
+    // may just have been closed while idle (AD drops idle connections after
+    // 15 minutes): then the server's other idle connections are dropped too
+    // and the caller's retry opens a new one, which decides.
     void ServerFailed();
 
    private:
     friend class ConnectionPool;
-    Lease(ConnectionPool* pool, Connection conn, size_t server) : pool_(pool), conn_(std::move(conn)), server_(server) {}
+    Lease(ConnectionPool* pool, Connection conn, size_t server, bool reused)
+        : pool_(pool), conn_(std::move(conn)), server_(server), reused_(reused) {}
     ConnectionPool* pool_;
     std::optional<Connection> conn_;
     size_t server_;
+    bool reused_;
   };
 
   // A connection, bound as the service account when the pool has one.
@@ -99,7 +107,7 @@ class ConnectionPool {
     Connection conn;
     size_t server;
   };
-  void Return(std::optional<Connection> conn, size_t server, bool server_failed);
+  void Return(std::optional<Connection> conn, size_t server, bool server_failed, bool reused);
   Result<Lease> OpenNew();
 
   const ConnectOptions options_;
