@@ -73,8 +73,14 @@ cp "$CA_FILE" "$demo/ca.pem"
 echo "   $LDAPS_URI and $LDAP_URI (StartTLS), CA build/demo/ca.pem, slapd pid $SLAPD_PID"
 
 echo "== starting idbridged with config/idbridge.yaml"
+config=$root/config/idbridge.yaml
+if [[ $build != "$root/build" ]]; then
+  # Another build dir (IDB_BUILD_DIR): the same config with its build/demo paths moved there.
+  sed -e "s|\.\./build/demo/|$demo/|g" -e "s|\.\./mappings/|$root/mappings/|g" "$config" >"$demo/idbridge.yaml"
+  config=$demo/idbridge.yaml
+fi
 sock=$demo/idbridged.sock
-"$daemon_bin" --config "$root/config/idbridge.yaml" --socket "$sock" --store "$demo/idbridge.db" \
+"$daemon_bin" --config "$config" --socket "$sock" --store "$demo/idbridge.db" \
   2>"$demo/idbridged.log" &
 pids+=($!)
 for _ in $(seq 1 300); do
@@ -90,7 +96,10 @@ host() {  # host USER PASSWORD [--check SPEC]...
   shift 2
   echo
   echo "-- fleet-host --user $user $*"
-  printf '%s\n' "$pw" | "$host_bin" --plugin "$plugin" --socket "$sock" --user "$user" "$@" 2>&1 || true
+  # The host lists every permission; the tour shows the first few of them.
+  { printf '%s\n' "$pw" | "$host_bin" --plugin "$plugin" --socket "$sock" --user "$user" "$@" 2>&1 || true; } |
+    awk '/^  [a-z_]+\.[a-z_]+ +(yes$|all |only )/ { if (++n <= 6) print; else hidden++; next }
+         { if (hidden) { printf "  ... (%d more)\n", hidden; hidden = 0 } print }'
 }
 
 echo
@@ -118,10 +127,10 @@ cat <<EOT
 
 == try more
    printf 'alice-pw\n' | $host_bin --plugin $plugin --socket $sock --user alice --check work_orders.view@'Depot A'
-   $ctl_bin explain --config config/idbridge.yaml --user sam --group "cn=Senior Mechanics,ou=Groups,dc=fleet,dc=test"
-   $ctl_bin check --live --config config/idbridge.yaml
-   LDAPTLS_CACERT=build/demo/ca.pem ldapsearch -x -H $LDAPS_URI -D cn=idbridge-svc,ou=Services,dc=fleet,dc=test -w svc-test-password -b dc=fleet,dc=test '(uid=sam)' memberOf
-   Users (password = <user>-pw): fiona mike sam dana ben carl alice eve deep; dave is disabled, nora has no profile.
+   $ctl_bin explain --config $config --user sam --group "cn=Senior Mechanics,ou=Groups,dc=fleet,dc=test"
+   $ctl_bin check --live --config $config
+   LDAPTLS_CACERT=$demo/ca.pem ldapsearch -x -H $LDAPS_URI -D cn=idbridge-svc,ou=Services,dc=fleet,dc=test -w svc-test-password -b dc=fleet,dc=test '(uid=sam)' memberOf
+   Users (password = <user>-pw): fiona mike sam dana ben carl alice audrey eve deep; dave is disabled, nora has no profile.
 EOT
 
 if ((oneshot)); then
