@@ -199,45 +199,59 @@ class Parser {
   size_t pos_ = 0;
 };
 
-// Fast path, one pass: a DN whose values need no escaping (no \ " # + ; < > =
-// or control characters). Returns false to send anything else to the parser.
+// Character classes for the fast path: lower-case mapping and "needs the
+// full parser" (\ " # + ; < > = and control characters).
+struct FastTables {
+  char lower[256];
+  bool reject[256];
+  FastTables() {
+    for (int c = 0; c < 256; ++c) {
+      lower[c] = Lower(static_cast<char>(c));
+      reject[c] = c < 0x20 || c == 0x7f || c == '\\' || c == '"' || c == '#' || c == '+' || c == ';' ||
+                  c == '<' || c == '>' || c == '=';
+    }
+  }
+};
+const FastTables kFast;
+
+// Fast path, one pass: a DN whose values need no escaping. Returns false to
+// send anything else to the parser.
 bool FastNormalize(std::string_view s, std::string* out) {
   out->resize(s.size());
   char* o = out->data();
   size_t n = 0, i = 0;
   const size_t len = s.size();
-  while (i < len && s[i] == ' ') ++i;
+  const unsigned char* u = reinterpret_cast<const unsigned char*>(s.data());
+  while (i < len && u[i] == ' ') ++i;
   if (i == len) {
     out->clear();
     return true;
   }
   for (;;) {
     // attribute type: ALPHA *(ALPHA / DIGIT / '-')
-    if (i >= len || !IsAlpha(s[i])) return false;
-    while (i < len && (IsAlpha(s[i]) || IsDigit(s[i]) || s[i] == '-')) o[n++] = Lower(s[i++]);
-    while (i < len && s[i] == ' ') ++i;
-    if (i >= len || s[i] != '=') return false;
+    if (i >= len || !IsAlpha(static_cast<char>(u[i]))) return false;
+    while (i < len && (IsAlpha(static_cast<char>(u[i])) || IsDigit(static_cast<char>(u[i])) || u[i] == '-'))
+      o[n++] = kFast.lower[u[i++]];
+    while (i < len && u[i] == ' ') ++i;
+    if (i >= len || u[i] != '=') return false;
     o[n++] = '=';
     ++i;
-    while (i < len && s[i] == ' ') ++i;
+    while (i < len && u[i] == ' ') ++i;
     size_t keep = n;  // output length up to the last non-space value character
-    while (i < len && s[i] != ',') {
-      const char c = s[i++];
-      if (c == '\\' || c == '"' || c == '#' || c == '+' || c == ';' || c == '<' || c == '>' || c == '=' ||
-          static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-        return false;
-      o[n++] = Lower(c);
+    for (; i < len; ++i) {
+      const unsigned char c = u[i];
+      if (c == ',') break;
+      if (kFast.reject[c]) return false;
+      o[n++] = kFast.lower[c];
       if (c != ' ') keep = n;
     }
     n = keep;
     if (i >= len) break;
     o[n++] = ',';
     ++i;
-    while (i < len && s[i] == ' ') ++i;
+    while (i < len && u[i] == ' ') ++i;
   }
   out->resize(n);
-  // OID-looking types ("oid" prefix handled by the parser) and empty RDNs
-  // cannot reach here: types start with a letter, and ",," fails the type check.
   return true;
 }
 

@@ -74,7 +74,11 @@ bool Eval(const Matcher& m, Ctx& c, std::vector<MatchReason>* why) {
     }
     case Matcher::Kind::kGroupGlob: {
       const auto& groups = c.identity.groups;
+      // CNs are lower-case here and CN globs fold case: the first literal
+      // character rejects most groups without a call.
+      const char first = m.glob_on_dn || m.glob->prefix().empty() ? 0 : m.glob->prefix()[0];
       for (size_t g = 0; g < groups.size(); ++g) {
+        if (first && (c.s.cns[g].empty() || c.s.cns[g][0] != first)) continue;
         if (m.glob_on_dn) {
           if (c.s.dn_ok[g] && m.glob->Matches(c.s.dns[g])) {
             Reason(why, m, groups[g].dn);

@@ -22,6 +22,8 @@ class Glob {
   bool Matches(std::string_view text) const;
   const std::string& pattern() const { return pattern_; }
   bool case_insensitive() const { return case_insensitive_; }
+  // Literal text every match starts with (ASCII-folded when case-insensitive).
+  const std::string& prefix() const { return prefix_; }
   // True when the pattern contains any of * ? [ (else it is a literal).
   static bool HasWildcards(std::string_view pattern);
 
