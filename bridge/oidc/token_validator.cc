@@ -57,6 +57,25 @@ std::vector<std::string> AsStrings(const nlohmann::json& v) {
   return out;
 }
 
+// A NumericDate (RFC 7519) as whole seconds, only within [0, year 9999]: huge
+// or non-finite values would overflow the arithmetic below.
+bool NumericDate(const nlohmann::json& v, int64_t* out) {
+  constexpr int64_t kMax = 253402300799;  // 9999-12-31T23:59:59Z
+  if (v.is_number_integer()) {
+    if (v.is_number_unsigned() ? v.get<uint64_t>() > static_cast<uint64_t>(kMax) : (v.get<int64_t>() < 0 || v.get<int64_t>() > kMax))
+      return false;
+    *out = v.get<int64_t>();
+    return true;
+  }
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (!(d >= 0 && d <= static_cast<double>(kMax))) return false;  // also refuses NaN
+    *out = static_cast<int64_t>(d);
+    return true;
+  }
+  return false;
+}
+
 bool AudienceContains(const nlohmann::json& aud, const std::string& want) {
   if (aud.is_string()) return aud.get<std::string>() == want;
   if (aud.is_array())
@@ -137,23 +156,23 @@ OidcResult<ValidatedToken> CheckClaims(const OidcProviderConfig& config, const n
 
   // exp (required), nbf, iat — on every call, cache hit or not.
   auto exp = payload.find("exp");
-  if (exp == payload.end() || !exp->is_number())
-    return OidcFailure{OidcError::kMalformed, "token has no numeric exp claim", ""};
-  int64_t exp_s = exp->is_number_float() ? static_cast<int64_t>(exp->get<double>()) : exp->get<int64_t>();
+  int64_t exp_s = 0;
+  if (exp == payload.end() || !NumericDate(*exp, &exp_s))
+    return OidcFailure{OidcError::kMalformed, "token has no valid numeric exp claim", ""};
   if (now_s >= exp_s + leeway)
     return OidcFailure{OidcError::kExpired, "token expired " + std::to_string(now_s - exp_s) + " s ago (leeway " +
                                                 std::to_string(leeway) + " s)", ""};
   auto nbf = payload.find("nbf");
   if (nbf != payload.end()) {
-    if (!nbf->is_number()) return OidcFailure{OidcError::kMalformed, "nbf is not a number", ""};
-    int64_t nbf_s = nbf->is_number_float() ? static_cast<int64_t>(nbf->get<double>()) : nbf->get<int64_t>();
+    int64_t nbf_s = 0;
+    if (!NumericDate(*nbf, &nbf_s)) return OidcFailure{OidcError::kMalformed, "nbf is not a valid NumericDate", ""};
     if (now_s + leeway < nbf_s)
       return OidcFailure{OidcError::kNotYetValid, "token not valid before " + std::to_string(nbf_s - now_s) + " s from now", ""};
   }
   auto iat = payload.find("iat");
   if (iat != payload.end()) {
-    if (!iat->is_number()) return OidcFailure{OidcError::kMalformed, "iat is not a number", ""};
-    int64_t iat_s = iat->is_number_float() ? static_cast<int64_t>(iat->get<double>()) : iat->get<int64_t>();
+    int64_t iat_s = 0;
+    if (!NumericDate(*iat, &iat_s)) return OidcFailure{OidcError::kMalformed, "iat is not a valid NumericDate", ""};
     if (iat_s > now_s + leeway)
       return OidcFailure{OidcError::kNotYetValid, "token issued " + std::to_string(iat_s - now_s) + " s in the future", ""};
   }

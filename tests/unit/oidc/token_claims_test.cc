@@ -93,6 +93,27 @@ TEST(TokenClaims, MissingExpIsMalformed) {
   EXPECT_EQ(Check(p), OidcError::kMalformed);
 }
 
+TEST(TokenClaims, AbsurdNumericDatesAreMalformedNotOverflowed) {
+  for (const nlohmann::json& v : {nlohmann::json(1e300), nlohmann::json(-1), nlohmann::json(9223372036854775807LL),
+                                  nlohmann::json(18446744073709551615ULL), nlohmann::json(-1e300)}) {
+    auto p = Payload();
+    p["exp"] = v;
+    EXPECT_EQ(Check(p), OidcError::kMalformed) << v.dump();
+    p = Payload();
+    p["nbf"] = v;
+    EXPECT_EQ(Check(p), OidcError::kMalformed) << v.dump();
+    p = Payload();
+    p["iat"] = v;
+    EXPECT_EQ(Check(p), OidcError::kMalformed) << v.dump();
+  }
+}
+
+TEST(TokenClaims, FractionalExpIsAccepted) {
+  auto p = Payload();
+  p["exp"] = static_cast<double>(kNowS) + 300.5;
+  EXPECT_EQ(Check(p), OidcError::kNone);
+}
+
 TEST(TokenClaims, NotBeforeInTheFutureIsNotYetValid) {
   auto p = Payload();
   p["nbf"] = kNowS + 120;
