@@ -24,6 +24,7 @@
 // changes); 2 usage or operational error (bad input, unreadable/damaged store).
 // Every change is logged in the security log by the store, in the same
 // transaction, with the actor from store/actor.h.
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
