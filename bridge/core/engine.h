@@ -20,7 +20,9 @@
 //     requirement must hold at all);
 //  7. login is allowed iff at least one profile was granted (rules or
 //     default); otherwise "no profile mapped" and no permission at all.
-// Thread-safety: pure functions over const inputs.
+// Thread-safety: pure functions over const inputs; safe to call concurrently
+// on one shared Policy (each thread reuses its own thread-local scratch
+// buffers, so a steady-state evaluation allocates little).
 #pragma once
 
 #include <cstdint>
