@@ -30,7 +30,7 @@ asan:
 tsan:
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIDB_SANITIZE=thread -DIDB_BUILD_BENCH=OFF >/dev/null
 	cmake --build build-tsan -j $(JOBS) --target idb_tsan_tests
-	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L tsan
+	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
 
 demo:
 	@bash .ci/install-deps demo
