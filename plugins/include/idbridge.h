@@ -201,7 +201,8 @@ IDB_API idb_status idb_login(idb_client *client, const char *user, const char *p
 IDB_API idb_status idb_login_token(idb_client *client, const char *token, idb_session **out);
 /* Device flow (RFC 8628): show idb_flow_info to the user, then poll. */
 IDB_API idb_status idb_device_begin(idb_client *client, idb_flow **out);
-/* Browser flow (code + PKCE, redirect handled by idbridged). */
+/* Browser flow (code + PKCE, redirect handled by idbridged). This version of
+ * idbridged answers IDB_E_UNSUPPORTED (no redirect listener yet). */
 IDB_API idb_status idb_browser_begin(idb_client *client, idb_flow **out);
 IDB_API idb_status idb_flow_info_get(const idb_flow *flow, idb_flow_info **out);
 IDB_API void idb_flow_info_free(idb_flow_info *info);
