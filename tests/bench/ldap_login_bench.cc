@@ -157,7 +157,7 @@ idb::ldap::LdapAuthenticator* Authenticator() {
   std::call_once(once, [] {
     auto* s = Server();
     if (!s) return;
-    static std::string dir = idb::testing::MakeTempDir("idb-ldap-bench");
+    const std::string dir = s->dir();  // removed with the server at exit
     idb::ldap::DirectoryConfig c;
     c.name = "bench";
     c.preset = idb::ldap::DirectoryPreset::kOpenLdap;
