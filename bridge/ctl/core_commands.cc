@@ -4,12 +4,18 @@
 //   check [--live]                        validate the config and mapping files (exit 0 / 1 + diagnostics);
 //                                         --live also looks up every group a rule names in each directory
 //   explain --user NAME [--group DN]... [--claim k=v]... [--source S] [--json]
-//                                         dry-run a user through the rules
+//           [--store PATH | --use-store]  dry-run a user through the rules; with a store, the
+//                                         user's overrides and limits (with provenance) are
+//                                         applied, and without --group/--claim the user's
+//                                         last-known groups/claims are used. The store is read
+//                                         only when asked: --store PATH, or --use-store for
+//                                         the store.path of the configuration.
 //   test [--cases FILE|DIR]               run the golden cases (mappings.tests by default)
 // Exit codes: 0 ok, 1 a finding (invalid config, failed golden case, login
 // denied is NOT a finding for explain), 2 usage or operational error.
 #include <chrono>
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +24,10 @@
 #include "core/engine.h"
 #include "core/golden.h"
 #include "ctl/commands.h"
+#ifdef IDB_CTL_HAVE_STORE
+#include "store/explain_inputs.h"
+#include "store/sqlite_store.h"
+#endif
 #ifdef IDB_CTL_HAVE_LDAP
 #include "ldap/directory_config.h"
 #include "ldap/live_check.h"
@@ -137,12 +147,62 @@ int RunExplain(const Args& args, std::ostream& out, std::ostream& err) {
   }
   auto cfg = Load(args, err);
   if (!cfg) return 1;
-  UserAdjustments adj;  // per-user overrides/limits come from the store (store component)
-  Explanation ex = Explain(*cfg->policy, id, adj, std::chrono::system_clock::now());
+  const auto now = std::chrono::system_clock::now();
+  UserAdjustments adj;  // empty unless a store is given
+  std::optional<std::string> store_path = args.Get("store");
+  if (!store_path && args.Flag("use-store")) {
+    if (cfg->store.path.empty()) {
+      err << "idbridgectl explain: --use-store: the configuration sets no store.path\n";
+      return 2;
+    }
+    store_path = cfg->store.path;
+  }
+#ifdef IDB_CTL_HAVE_STORE
+  std::optional<store::ExplainInputs> inputs;
+  if (store_path) {
+    store::SqliteStoreOptions opts;
+    opts.create_if_missing = false;  // a typo must not explain against an empty store
+    auto st = store::OpenSqliteStore(*store_path, opts);
+    if (!st.ok()) {
+      err << "idbridgectl explain: store " << *store_path << ": " << st.status().ToString() << "\n";
+      return 2;
+    }
+    auto in = store::LoadExplainInputs(**st, id.user, now);
+    if (!in.ok()) {
+      err << "idbridgectl explain: store " << *store_path << ": " << in.status().ToString() << "\n";
+      return 2;
+    }
+    inputs = std::move(*in);
+    adj = inputs->adjustments;
+    // No groups/claims on the command line: the identity of the last login.
+    if (id.groups.empty() && id.claims.empty() && inputs->known) {
+      std::string source = args.Get("source") ? id.source : inputs->known->identity.source;
+      id = inputs->known->identity;
+      id.user = *user;
+      id.source = source;
+    }
+  }
+#else
+  if (store_path) {
+    err << "idbridgectl explain: this build has no store support\n";
+    return 2;
+  }
+#endif
+  Explanation ex = Explain(*cfg->policy, id, adj, now);
   if (args.Flag("json")) {
-    out << ex.ToJson().dump(2) << "\n";
+    nlohmann::json j = ex.ToJson();
+#ifdef IDB_CTL_HAVE_STORE
+    if (inputs) j["store"] = inputs->ToJson();
+#endif
+    out << j.dump(2) << "\n";
   } else {
     out << ex.ToText();
+#ifdef IDB_CTL_HAVE_STORE
+    if (inputs) {
+      out << "store " << *store_path << ":\n";
+      for (const auto& line : inputs->ProvenanceLines()) out << "  " << line << "\n";
+    }
+#endif
   }
   return 0;
 }
@@ -172,7 +232,7 @@ std::vector<Command> CoreCommands() {
       {"catalog", "list every permission (id, title, module, scope, requirements)", {{}, {"json"}}, RunCatalog},
       {"check", "validate the configuration and mapping files (--live: look the groups up in each directory)", {{}, {"live"}}, RunCheck},
       {"explain", "dry-run a user through the rules: matches, profiles, permissions, verdict",
-       {{"user", "group", "claim", "source"}, {"json"}}, RunExplain},
+       {{"user", "group", "claim", "source", "store"}, {"json", "use-store"}}, RunExplain},
       {"test", "run the golden cases (mappings/tests/*.yaml)", {{"cases"}, {}}, RunTest},
   };
 }
