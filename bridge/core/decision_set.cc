@@ -114,27 +114,26 @@ DecisionSet::DecisionSet(std::string user, bool login_allowed, std::vector<std::
 void DecisionSet::BuildIndex() {
   size_t cap = 8;
   while (cap < decisions_.size() * 2 + 2) cap <<= 1;
-  index_.assign(cap, UINT32_MAX);
-  hashes_.assign(cap, 0);
+  slots_.assign(cap, Slot{0, UINT32_MAX});
   mask_ = cap - 1;
   for (uint32_t i = 0; i < decisions_.size(); ++i) {
     uint64_t h = HashId(decisions_[i].permission);
     size_t slot = h & mask_;
-    while (index_[slot] != UINT32_MAX) slot = (slot + 1) & mask_;
-    index_[slot] = i;
-    hashes_[slot] = h;
+    while (slots_[slot].index != UINT32_MAX) slot = (slot + 1) & mask_;
+    slots_[slot] = Slot{h, i};
   }
 }
 
 bool DecisionSet::Check(std::string_view permission, std::string_view location,
                         std::string_view warehouse) const noexcept {
-  if (!login_allowed_ || index_.empty()) return false;
+  if (!login_allowed_ || slots_.empty()) return false;
   const uint64_t h = HashId(permission);
+  const Slot* const slots = slots_.data();
   size_t slot = h & mask_;
   for (;;) {
-    const uint32_t i = index_[slot];
+    const uint32_t i = slots[slot].index;
     if (i == UINT32_MAX) return false;
-    if (hashes_[slot] == h) {
+    if (slots[slot].hash == h) {
       const PermissionDecision& d = decisions_[i];
       if (d.permission.size() == permission.size() &&
           std::memcmp(d.permission.data(), permission.data(), permission.size()) == 0) {

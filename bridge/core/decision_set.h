@@ -84,9 +84,13 @@ class DecisionSet {
   bool stale_ = false;
   std::vector<std::string> profiles_;
   std::vector<PermissionDecision> decisions_;  // sorted by permission
-  // Open-addressing index over decisions_ (hash → slot), built once.
-  std::vector<uint32_t> index_;
-  std::vector<uint64_t> hashes_;
+  // Open-addressing index over decisions_ (hash → slot), built once. Hash and
+  // index side by side: one cache line per probe.
+  struct Slot {
+    uint64_t hash;
+    uint32_t index;  // into decisions_; UINT32_MAX = empty
+  };
+  std::vector<Slot> slots_;
   uint64_t mask_ = 0;
 };
 

@@ -2,6 +2,7 @@
 #include "core/dn.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace idb {
 namespace {
@@ -201,14 +202,21 @@ class Parser {
 
 // Character classes for the fast path: lower-case mapping and "needs the
 // full parser" (\ " # + ; < > = and control characters).
+// Value-character classes for the fast path: one table load per character.
+enum : uint8_t { kPlain = 0, kSpace = 1, kComma = 2, kReject = 3 };
+
 struct FastTables {
   char lower[256];
   bool reject[256];
+  uint8_t value_class[256];
+  bool type_char[256];  // ALPHA / DIGIT / '-'
   FastTables() {
     for (int c = 0; c < 256; ++c) {
       lower[c] = Lower(static_cast<char>(c));
       reject[c] = c < 0x20 || c == 0x7f || c == '\\' || c == '"' || c == '#' || c == '+' || c == ';' ||
                   c == '<' || c == '>' || c == '=';
+      value_class[c] = reject[c] ? kReject : c == ',' ? kComma : c == ' ' ? kSpace : kPlain;
+      type_char[c] = IsAlpha(static_cast<char>(c)) || IsDigit(static_cast<char>(c)) || c == '-';
     }
   }
 };
@@ -230,8 +238,7 @@ bool FastNormalize(std::string_view s, std::string* out) {
   for (;;) {
     // attribute type: ALPHA *(ALPHA / DIGIT / '-')
     if (i >= len || !IsAlpha(static_cast<char>(u[i]))) return false;
-    while (i < len && (IsAlpha(static_cast<char>(u[i])) || IsDigit(static_cast<char>(u[i])) || u[i] == '-'))
-      o[n++] = kFast.lower[u[i++]];
+    while (i < len && kFast.type_char[u[i]]) o[n++] = kFast.lower[u[i++]];
     while (i < len && u[i] == ' ') ++i;
     if (i >= len || u[i] != '=') return false;
     o[n++] = '=';
@@ -240,10 +247,17 @@ bool FastNormalize(std::string_view s, std::string* out) {
     size_t keep = n;  // output length up to the last non-space value character
     for (; i < len; ++i) {
       const unsigned char c = u[i];
-      if (c == ',') break;
-      if (kFast.reject[c]) return false;
-      o[n++] = kFast.lower[c];
-      if (c != ' ') keep = n;
+      const uint8_t k = kFast.value_class[c];
+      if (k == kPlain) {
+        o[n++] = kFast.lower[c];
+        keep = n;
+      } else if (k == kSpace) {
+        o[n++] = ' ';
+      } else if (k == kComma) {
+        break;
+      } else {
+        return false;
+      }
     }
     n = keep;
     if (i >= len) break;

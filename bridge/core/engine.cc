@@ -26,9 +26,9 @@ struct Scratch {
   std::vector<uint8_t> candidate;       // rule → 1
   std::vector<RuleId> candidates;
   std::vector<std::string> cn_lower;    // per group: lower-case CN (capacity reused across calls)
-  std::vector<std::string_view> cns;    // per group: view of cn_lower ("" = none)
+  std::vector<std::string_view> cns;    // per group: view of cn_lower or of dns[g] ("" = none)
   std::vector<std::pair<PermissionId, const PermissionBits*>> scoped_grants;
-  std::vector<std::string> dns;         // normalised DNs (only with DN globs)
+  std::vector<std::string> dns;         // per group: normalised DN (capacity reused; valid when dn_ok)
   std::vector<uint8_t> dn_ok;
 };
 
@@ -153,44 +153,43 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
   s.evidence.clear();
   s.evidence.reserve(groups.size() * 3 + 8);
   if (s.cn_lower.size() < groups.size()) s.cn_lower.resize(groups.size());
+  // Each group's DN is normalised straight into its own reused buffer (no copy
+  // for DN globs) and its CN is a view into that normal form when it can be.
+  if (s.dns.size() < groups.size()) s.dns.resize(groups.size());
   s.cns.assign(groups.size(), std::string_view());
-  if (index.any_dn_glob) {
-    s.dns.resize(groups.size());
-    s.dn_ok.assign(groups.size(), 0);
-  }
+  s.dn_ok.assign(groups.size(), 0);
   for (size_t g = 0; g < groups.size(); ++g) {
     const DirectoryGroup& grp = groups[g];
+    std::string& norm = s.dns[g];
     bool dn_ok = false;
     if (!grp.dn.empty()) {
-      dn_ok = NormalizeDnInto(grp.dn, &s.buf);
+      dn_ok = NormalizeDnInto(grp.dn, &norm);
       if (dn_ok) {
-        Fire(s, index.by_dn.Find(s.buf), grp.dn);
-        if (index.any_dn_glob) {
-          s.dns[g] = s.buf;
-          s.dn_ok[g] = 1;
-        }
+        Fire(s, index.by_dn.Find(norm), grp.dn);
+        s.dn_ok[g] = 1;
       } else if (ex) {
         ex->notes.push_back("group DN '" + grp.dn + "' does not parse; it can match only by CN/SID");
       }
     }
-    std::string& cn = s.cn_lower[g];
-    cn.clear();
+    std::string_view cn;
     if (!grp.cn.empty()) {
-      cn.assign(grp.cn);
-      for (char& ch : cn) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
+      std::string& lower = s.cn_lower[g];
+      lower.assign(grp.cn);
+      for (char& ch : lower) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
+      cn = lower;
     } else if (dn_ok) {
       // The normal form starts "cn=<lower-case value>," when the first RDN is a
       // plain CN; anything else (escapes, multi-valued) takes the parser.
-      const std::string& norm = s.buf;
       bool plain = norm.size() >= 3 && norm[0] == 'c' && norm[1] == 'n' && norm[2] == '=';
       size_t end = 3;
       for (; plain && end < norm.size() && norm[end] != ','; ++end) {
         if (norm[end] == '\\' || norm[end] == '+') plain = false;
       }
       if (plain) {
-        cn.assign(norm, 3, end - 3);
+        cn = std::string_view(norm).substr(3, end - 3);
       } else {
-        cn = AsciiLower(FirstCnOf(grp.dn));
+        s.cn_lower[g] = AsciiLower(FirstCnOf(grp.dn));
+        cn = s.cn_lower[g];
       }
     }
     if (!cn.empty()) {
@@ -205,13 +204,18 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
   }
   for (const auto& [key, values] : identity.claims) {
     for (const auto& v : values) {
-      s.buf = AsciiLower(key);
+      s.buf.assign(key);
+      for (char& ch : s.buf) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
       s.buf.push_back('\0');
       s.buf += v;
       Fire(s, index.by_claim.Find(s.buf), v);
     }
   }
-  if (!identity.user.empty()) Fire(s, index.by_user.Find(AsciiLower(identity.user)), identity.user);
+  if (!identity.user.empty()) {
+    s.buf.assign(identity.user);
+    for (char& ch : s.buf) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
+    Fire(s, index.by_user.Find(s.buf), identity.user);
+  }
 
   // 2. Candidates in file order.
   s.candidate.assign(policy.rules().size(), 0);
