@@ -8,6 +8,7 @@
 #include "core/engine.h"
 #include "daemon/log.h"
 #include "oidc/oidc_provider.h"
+#include "store/names.h"
 #include "store/sqlite_store.h"
 
 namespace idb::daemon {
@@ -75,6 +76,12 @@ std::pair<int, std::string> PublicLoginError(LoginFailure f) {
 DaemonCore::DaemonCore(DaemonOptions options, std::unique_ptr<store::Store> store)
     : options_(std::move(options)), store_(std::move(store)) {
   clock_ = options_.clock ? options_.clock : [] { return std::chrono::system_clock::now(); };
+  history_ = std::make_unique<LoginHistoryWriter>(*store_, LoginHistoryWriter::Options{},
+                                                  [this](const Status& s, size_t rows) {
+                                                    metrics_.CountHistoryWriteFailure(rows);
+                                                    LogError(s.ToString() + " (" + std::to_string(rows) +
+                                                             " rows not stored)");
+                                                  });
 }
 
 Result<std::unique_ptr<DaemonCore>> DaemonCore::Create(DaemonOptions options) {
@@ -134,10 +141,9 @@ void DaemonCore::RecordLogin(const std::string& user, const std::string& method,
   rec.reason = LoginFailureName(f);
   rec.client = client;
   rec.detail = detail;
-  Status s = store_->RecordLogin(rec);
-  if (!s.ok()) LogError("login history: " + s.ToString());
   LogInfo("login user=" + Log::Quote(rec.user) + " method=" + method + " source=" + source +
           " result=" + rec.reason + " client=" + Log::Quote(client) + (detail.empty() ? "" : " detail=" + Log::Quote(detail)));
+  history_->Enqueue(std::move(rec));
 }
 
 void DaemonCore::Audit(const std::string& actor, const std::string& action, const std::string& target,
@@ -191,7 +197,10 @@ Reply DaemonCore::FinishLogin(const AuthOutcome& outcome, const std::string& met
     RecordLogin(identity.user, method, source, LoginFailure::kNoProfileMapped, client, "");
     return ErrorReply(403, "no_profile_mapped", "no security profile is mapped to this user");
   }
-  if (Status s = store_->RememberIdentity(identity, now); !s.ok()) LogError("known users: " + s.ToString());
+  if (Status s = store::ValidateUserName(identity.user); s.ok())
+    history_->EnqueueIdentity(store::KnownUser{identity, now});
+  else
+    LogError("known users: " + s.ToString());
   SessionRecord rec;
   rec.user = identity.user;
   rec.method = method;

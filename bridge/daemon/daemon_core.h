@@ -13,8 +13,13 @@
 // an in-flight request finishes with the snapshot it started with and an
 // invalid configuration never replaces a valid one.
 //
+// Login history rows and known-user identities are group-committed by a
+// LoginHistoryWriter (durable within ~20 ms, after the login answer);
+// security-log entries are written synchronously.
+//
 // Ownership: owns the Store (opened once; its path is not reloadable), the
-// session table and the metrics.
+// session table, the metrics and the history writer (stopped and drained
+// before the store closes).
 // Thread-safety: every public method is safe for concurrent use.
 #pragma once
 
@@ -33,6 +38,7 @@
 #include "core/config.h"
 #include "daemon/authenticator_factory.h"
 #include "daemon/daemon_settings.h"
+#include "daemon/login_history_writer.h"
 #include "daemon/metrics.h"
 #include "daemon/session_table.h"
 #include "store/store.h"
@@ -95,6 +101,8 @@ class DaemonCore {
   Metrics& metrics() { return metrics_; }
   SessionTable& sessions() { return sessions_; }
   store::Store& store() { return *store_; }
+  // Waits until every login-history row queued so far is committed.
+  void FlushHistory() { history_->Flush(); }
 
  private:
   DaemonCore(DaemonOptions options, std::unique_ptr<store::Store> store);
@@ -127,6 +135,8 @@ class DaemonCore {
   std::mutex reload_mu_;                     // one reload at a time
   SessionTable sessions_{100000};
   Metrics metrics_;
+  // Last member: destroyed (drained, joined) before metrics_ and store_.
+  std::unique_ptr<LoginHistoryWriter> history_;
 };
 
 // LoginFailure → (HTTP status, public wire code). Unknown user = bad credentials.

@@ -70,6 +70,9 @@ std::string Metrics::Render(size_t open_sessions) const {
      << "# HELP idbridge_connections_refused_total Connections from peers not on the allow-list.\n"
      << "# TYPE idbridge_connections_refused_total counter\n"
      << "idbridge_connections_refused_total " << refused_.load() << "\n"
+     << "# HELP idbridge_history_write_failures_total Login-history and known-user rows the store failed to commit.\n"
+     << "# TYPE idbridge_history_write_failures_total counter\n"
+     << "idbridge_history_write_failures_total " << history_failures_.load() << "\n"
      << "# HELP idbridge_directory_request_seconds Authenticate/Lookup latency per authenticator.\n"
      << "# TYPE idbridge_directory_request_seconds histogram\n";
   for (const auto& [name, h] : directory_) {

@@ -9,6 +9,7 @@
 //   idbridge_reloads_total{result}              ok | rejected
 //   idbridge_connections_refused_total          peers not on the allow-list
 //   idbridge_directory_request_seconds{authenticator}  histogram of Authenticate/Lookup latency
+//   idbridge_history_write_failures_total       login-history/known-user rows the store refused
 // Thread-safety: every method is safe for concurrent use (a mutex for the
 // labelled maps, atomics for the plain counters).
 #pragma once
@@ -29,6 +30,8 @@ class Metrics {
   void CountCheck(bool allowed) { (allowed ? checks_allow_ : checks_deny_).fetch_add(1, std::memory_order_relaxed); }
   void CountDecisionSetServed() { decision_sets_.fetch_add(1, std::memory_order_relaxed); }
   void CountReload(bool ok) { (ok ? reloads_ok_ : reloads_rejected_).fetch_add(1, std::memory_order_relaxed); }
+  void CountHistoryWriteFailure(uint64_t rows) { history_failures_.fetch_add(rows, std::memory_order_relaxed); }
+  uint64_t HistoryWriteFailures() const { return history_failures_.load(); }
   void CountRefusedConnection() { refused_.fetch_add(1, std::memory_order_relaxed); }
   void ObserveDirectoryLatency(const std::string& authenticator, double seconds);
 
@@ -51,6 +54,7 @@ class Metrics {
   std::map<std::string, Histogram> directory_;                       // guarded by mu_
   std::atomic<uint64_t> checks_allow_{0}, checks_deny_{0}, decision_sets_{0};
   std::atomic<uint64_t> reloads_ok_{0}, reloads_rejected_{0}, refused_{0};
+  std::atomic<uint64_t> history_failures_{0};
 };
 
 }  // namespace idb::daemon

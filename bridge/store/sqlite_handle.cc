@@ -79,6 +79,12 @@ Status Statement::Run() {
   }
 }
 
+void Statement::Reset() {
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+  bind_error_ = Status::Ok();
+}
+
 int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
 
 std::string Statement::Text(int column) const {

@@ -50,6 +50,8 @@ class Statement {
   Result<bool> Step();
   // Steps to completion (for statements without rows).
   Status Run();
+  // Makes the statement runnable again with fresh bindings (batched inserts).
+  void Reset();
 
   int64_t Int(int column) const;
   std::string Text(int column) const;

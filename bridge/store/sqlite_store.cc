@@ -191,12 +191,14 @@ class SqliteStore final : public Store {
   Result<std::vector<std::pair<std::string, UserLimits>>> ListLimits() override;
   Result<UserAdjustments> AdjustmentsFor(const std::string& user, SystemTime now) override;
   Status RecordLogin(const LoginRecord& record) override;
+  Status RecordLogins(const std::vector<LoginRecord>& records) override;
   Result<std::vector<LoginRecord>> QueryHistory(const HistoryQuery& q) override;
   Result<int64_t> PruneHistory(SystemTime cutoff, const Actor& actor, SystemTime now) override;
   Result<int64_t> AppendSecurityEvent(const SecurityEvent& e, SystemTime now) override;
   Result<std::vector<SecurityLogEntry>> ListSecurityLog(int64_t after_seq, int64_t limit) override;
   Result<AuditReport> VerifySecurityLog() override;
   Status RememberIdentity(const Identity& identity, SystemTime now) override;
+  Status RememberIdentities(const std::vector<KnownUser>& users) override;
   Result<std::vector<KnownUser>> ListKnownUsers() override;
   Status SetLocalAdmin(const std::string& user, const std::string& password_hash, const Actor& actor,
                        SystemTime now) override;
@@ -500,7 +502,10 @@ Result<UserAdjustments> SqliteStore::AdjustmentsFor(const std::string& user, Sys
   return Named(run());
 }
 
-Status SqliteStore::RecordLogin(const LoginRecord& r) {
+Status SqliteStore::RecordLogin(const LoginRecord& r) { return RecordLogins({r}); }
+
+Status SqliteStore::RecordLogins(const std::vector<LoginRecord>& records) {
+  if (records.empty()) return Status::Ok();
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
     auto tx = Transaction::BeginWrite(db_.get());
@@ -509,21 +514,26 @@ Status SqliteStore::RecordLogin(const LoginRecord& r) {
                                   "INSERT INTO login_history (time_ms, user, method, source, success, reason, "
                                   "client, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!ins.ok()) return ins.status();
-    const int64_t ms = ToUnixMillis(r.time);
-    ins->Bind(1, ms).Bind(2, SanitizeForLog(r.user)).Bind(3, SanitizeForLog(r.method, 64));
-    ins->Bind(4, SanitizeForLog(r.source)).Bind(5, int64_t{r.success ? 1 : 0}).Bind(6, SanitizeForLog(r.reason, 64));
-    ins->Bind(7, SanitizeForLog(r.client)).Bind(8, SanitizeForLog(r.detail, kMaxTextBytes));
-    IDB_RETURN_IF_ERROR(ins->Run());
+    int64_t newest_ms = INT64_MIN;
+    for (const LoginRecord& r : records) {
+      const int64_t ms = ToUnixMillis(r.time);
+      newest_ms = std::max(newest_ms, ms);
+      ins->Reset();
+      ins->Bind(1, ms).Bind(2, SanitizeForLog(r.user)).Bind(3, SanitizeForLog(r.method, 64));
+      ins->Bind(4, SanitizeForLog(r.source)).Bind(5, int64_t{r.success ? 1 : 0}).Bind(6, SanitizeForLog(r.reason, 64));
+      ins->Bind(7, SanitizeForLog(r.client)).Bind(8, SanitizeForLog(r.detail, kMaxTextBytes));
+      IDB_RETURN_IF_ERROR(ins->Run());
+    }
     bool pruned = false;
-    if (options_.history_retention_days > 0 && ms >= last_prune_ms_ + kPruneIntervalMs) {
+    if (options_.history_retention_days > 0 && newest_ms >= last_prune_ms_ + kPruneIntervalMs) {
       auto del = Statement::Prepare(db_.get(), "DELETE FROM login_history WHERE time_ms < ?");
       if (!del.ok()) return del.status();
-      del->Bind(1, ms - int64_t{options_.history_retention_days} * 86'400'000);
+      del->Bind(1, newest_ms - int64_t{options_.history_retention_days} * 86'400'000);
       IDB_RETURN_IF_ERROR(del->Run());
       pruned = true;
     }
     IDB_RETURN_IF_ERROR(tx->Commit());
-    if (pruned) last_prune_ms_ = ms;
+    if (pruned) last_prune_ms_ = newest_ms;
     return Status::Ok();
   };
   return Named(run());
@@ -740,7 +750,12 @@ Result<std::vector<std::string>> SqliteStore::CompareWithReplay(Replay& replay) 
 }
 
 Status SqliteStore::RememberIdentity(const Identity& identity, SystemTime now) {
-  IDB_RETURN_IF_ERROR(ValidateUserName(identity.user));
+  return RememberIdentities({KnownUser{identity, now}});
+}
+
+Status SqliteStore::RememberIdentities(const std::vector<KnownUser>& users) {
+  if (users.empty()) return Status::Ok();
+  for (const KnownUser& u : users) IDB_RETURN_IF_ERROR(ValidateUserName(u.identity.user));
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
     auto tx = Transaction::BeginWrite(db_.get());
@@ -749,8 +764,11 @@ Status SqliteStore::RememberIdentity(const Identity& identity, SystemTime now) {
                                  "INSERT INTO known_users (user, identity, last_login_ms) VALUES (?1, ?2, ?3) "
                                  "ON CONFLICT (user) DO UPDATE SET identity = ?2, last_login_ms = ?3");
     if (!up.ok()) return up.status();
-    up->Bind(1, identity.user).Bind(2, IdentityToJson(identity)).Bind(3, ToUnixMillis(now));
-    IDB_RETURN_IF_ERROR(up->Run());
+    for (const KnownUser& u : users) {
+      up->Reset();
+      up->Bind(1, u.identity.user).Bind(2, IdentityToJson(u.identity)).Bind(3, ToUnixMillis(u.last_login));
+      IDB_RETURN_IF_ERROR(up->Run());
+    }
     return tx->Commit();
   };
   return Named(run());

@@ -158,6 +158,11 @@ class Store {
 
   // --- login history ---
   virtual Status RecordLogin(const LoginRecord& record) = 0;
+  // Group commit: appends every record, in order, in ONE durable transaction
+  // (one fsync for the batch), with the same sanitising and pruning as
+  // RecordLogin. All or nothing: on error no row of the batch is stored.
+  // An empty batch is a no-op.
+  virtual Status RecordLogins(const std::vector<LoginRecord>& records) = 0;
   virtual Result<std::vector<LoginRecord>> QueryHistory(const HistoryQuery& q) = 0;
   // Deletes history older than `cutoff`; returns how many rows went. Logs a
   // "history.prune" security event when rows were removed.
@@ -173,6 +178,10 @@ class Store {
   // --- known users (for `idbridgectl diff`) ---
   // Called after each successful login. Never holds a password.
   virtual Status RememberIdentity(const Identity& identity, SystemTime now) = 0;
+  // Group commit of RememberIdentity: one durable transaction, applied in
+  // order (a later entry for the same user wins). All or nothing; an invalid
+  // user name fails the whole batch with kInvalidArgument. Empty = no-op.
+  virtual Status RememberIdentities(const std::vector<KnownUser>& users) = 0;
   virtual Result<std::vector<KnownUser>> ListKnownUsers() = 0;
 
   // --- break-glass local administrator ---

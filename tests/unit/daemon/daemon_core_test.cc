@@ -70,6 +70,7 @@ TEST_F(DaemonCoreTest, EmptyPasswordIsRefusedAndRecorded) {
   auto core = Make();
   Reply r = core->Login(kAdminUser, Secret(""), "", User());
   EXPECT_EQ(r.body["error"]["code"], "bad_credentials");
+  core->FlushHistory();
   auto store = env_.OpenStore();
   auto history = store->QueryHistory({});
   ASSERT_TRUE(history.ok());
@@ -88,6 +89,7 @@ TEST_F(DaemonCoreTest, OverlongUserNameIsBadCredentials) {
 TEST_F(DaemonCoreTest, HistoryRecordsSuccessWithClientAndNeverThePassword) {
   auto core = Make();
   ASSERT_EQ(LoginAdmin(*core).status, 200);
+  core->FlushHistory();
   auto store = env_.OpenStore();
   auto history = store->QueryHistory({});
   ASSERT_TRUE(history.ok());

@@ -318,6 +318,73 @@ TEST(StoreRetention, RecordLoginPrunesPastTheRetention) {
   EXPECT_EQ((*h)[0].user, "new");
 }
 
+TEST_F(StoreTest, RecordLoginsStoresABatchInOrder) {
+  std::vector<LoginRecord> batch;
+  for (int i = 0; i < 50; ++i)
+    batch.push_back({0, T("2026-06-01"), "user" + std::to_string(i), "ldap", "", i % 2 == 0, "ok", "", ""});
+  ASSERT_TRUE(store_->RecordLogins(batch).ok());
+  auto h = store_->QueryHistory({});
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->size(), 50u);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ((*h)[static_cast<size_t>(i)].user, "user" + std::to_string(i));
+}
+
+TEST_F(StoreTest, RecordLoginsWithAnEmptyBatchIsANoOp) {
+  EXPECT_TRUE(store_->RecordLogins({}).ok());
+  EXPECT_TRUE(store_->QueryHistory({})->empty());
+}
+
+TEST_F(StoreTest, RecordLoginsSanitisesOddNamesLikeRecordLogin) {
+  ASSERT_TRUE(store_->RecordLogins({{0, now_, std::string("ev\nil\x01", 6), "ldap", "", false, "bad_credentials", "", ""}}).ok());
+  auto h = store_->QueryHistory({});
+  ASSERT_EQ(h->size(), 1u);
+  EXPECT_EQ((*h)[0].user.find('\x01'), std::string::npos);
+  EXPECT_EQ((*h)[0].user.find('\n'), std::string::npos);
+}
+
+TEST(StoreRetention, RecordLoginsPrunesPastTheRetention) {
+  TempDir dir;
+  SqliteStoreOptions opts;
+  opts.history_retention_days = 30;
+  auto s = OpenSqliteStore(dir.File("idb.db"), opts);
+  ASSERT_TRUE(s.ok());
+  auto& store = *s;
+  ASSERT_TRUE(store->RecordLogin({0, T("2026-01-01"), "old", "ldap", "", true, "ok", "", ""}).ok());
+  ASSERT_TRUE(store->RecordLogins({{0, T("2026-03-01"), "new1", "ldap", "", true, "ok", "", ""},
+                                   {0, T("2026-03-01"), "new2", "ldap", "", true, "ok", "", ""}})
+                  .ok());
+  auto h = store->QueryHistory({});
+  ASSERT_EQ(h->size(), 2u);
+  EXPECT_EQ((*h)[0].user, "new1");
+}
+
+TEST_F(StoreTest, RememberIdentitiesKeepsTheLastEntryPerUser) {
+  KnownUser a1, b, a2;
+  a1.identity.user = "alice";
+  a1.identity.claims["department"] = {"Depot A"};
+  a1.last_login = now_;
+  b.identity.user = "bob";
+  b.last_login = now_;
+  a2 = a1;
+  a2.identity.claims["department"] = {"Depot B"};
+  a2.last_login = T("2026-06-02");
+  ASSERT_TRUE(store_->RememberIdentities({a1, b, a2}).ok());
+  auto users = store_->ListKnownUsers();
+  ASSERT_TRUE(users.ok());
+  ASSERT_EQ(users->size(), 2u);
+  EXPECT_EQ((*users)[0].identity.claims.at("department"), std::vector<std::string>{"Depot B"});
+  EXPECT_EQ((*users)[0].last_login, T("2026-06-02"));
+}
+
+TEST_F(StoreTest, RememberIdentitiesWithABadNameStoresNothing) {
+  KnownUser ok, bad;
+  ok.identity.user = "alice";
+  bad.identity.user = "";
+  Status s = store_->RememberIdentities({ok, bad});
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(store_->ListKnownUsers()->empty());
+}
+
 TEST_F(StoreTest, KnownUsersKeepTheLastIdentity) {
   Identity id;
   id.user = "alice";
