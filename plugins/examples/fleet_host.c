@@ -235,8 +235,10 @@ int main(int argc, char **argv) {
     printf("Signed in as %s (plugin %s).\n", user, api.version());
     print_session(&api, session);
     static const char *const examples[][2] = {
-        {"work_orders.view", NULL}, {"work_orders.delete", NULL}, {"vehicles.edit", NULL}};
-    printf("A few decisions:\n");
+        {"work_orders.view_incomplete", NULL}, {"work_orders.delete", NULL}, {"vehicles.edit", NULL}};
+    /* No location given: a location-scoped permission is allowed only where it
+       is granted at every location (fail closed). Pass one with --check. */
+    printf("A few decisions (no location given: allowed only if granted everywhere):\n");
     for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); ++i) {
       int allow = api.check(session, examples[i][0], examples[i][1], NULL);
       printf("  %-32s %s\n", examples[i][0], allow == IDB_ALLOW ? "allowed" : "denied");
