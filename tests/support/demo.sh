@@ -129,7 +129,7 @@ cat <<EOT
    printf 'alice-pw\n' | $host_bin --plugin $plugin --socket $sock --user alice --check work_orders.view_incomplete@'Depot A'
    $ctl_bin explain --config $config --user sam --group "cn=Senior Mechanics,ou=Groups,dc=fleet,dc=test"
    $ctl_bin check --live --config $config
-   LDAPTLS_CACERT=$demo/ca.pem ldapsearch -x -H $LDAPS_URI -D cn=idbridge-svc,ou=Services,dc=fleet,dc=test -y /bind.pw -b dc=fleet,dc=test '(uid=sam)' memberOf
+   LDAPTLS_CACERT=$demo/ca.pem ldapsearch -x -H $LDAPS_URI -D cn=idbridge-svc,ou=Services,dc=fleet,dc=test -w svc-test-password -b dc=fleet,dc=test '(uid=sam)' memberOf
    Users (password = <user>-pw): fiona mike sam dana ben carl alice audrey eve deep; dave is disabled, nora has no profile.
 EOT
 
