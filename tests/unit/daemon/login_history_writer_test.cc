@@ -181,10 +181,12 @@ TEST(LoginHistoryWriter, FullQueueBlocksTheProducerInsteadOfDropping) {
     }
   });
   // The producer cannot get past the bound while the store is stuck: at most
-  // max_queue rows fit (plus the one in flight).
+  // max_queue rows fit, plus at most one more if the writer had not yet taken
+  // row 0 off the queue when the producer started (seen under ASan). A writer
+  // that drops or does not bound would let all 4 through.
   for (int spin = 0; spin < 200 && done.load() < 2; ++spin) std::this_thread::yield();
   std::this_thread::sleep_for(std::chrono::milliseconds(20));  // give a wrong implementation time to overrun
-  EXPECT_LE(done.load(), 2);
+  EXPECT_LE(done.load(), 3);
   store.Open();
   producer.join();
   writer.Stop();
