@@ -81,6 +81,24 @@ CREATE TABLE local_admins (
   updated_ms    INTEGER NOT NULL
 );
 )sql",
+    // 2: offline credentials (cached credentials for logins while every
+    // directory server is unreachable). salt and hash are lower-case hex; the
+    // identity is JSON (store/identity_json.h). Never a password.
+    R"sql(
+CREATE TABLE offline_credentials (
+  directory       TEXT NOT NULL,
+  user            TEXT NOT NULL,
+  salt_hex        TEXT NOT NULL,
+  hash_hex        TEXT NOT NULL,
+  iterations      INTEGER NOT NULL,
+  identity        TEXT NOT NULL,
+  stored_ms       INTEGER NOT NULL,
+  failures        INTEGER NOT NULL DEFAULT 0,
+  locked_until_ms INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (directory, user)
+);
+CREATE INDEX offline_credentials_by_user ON offline_credentials (user);
+)sql",
 };
 constexpr int kStepCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kStepCount == kSchemaVersion, "one migration step per schema version");

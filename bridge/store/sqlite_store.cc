@@ -205,6 +205,15 @@ class SqliteStore final : public Store {
   Status RemoveLocalAdmin(const std::string& user, const Actor& actor, SystemTime now) override;
   Result<LocalAdminRecord> GetLocalAdmin(const std::string& user) override;
   Result<std::vector<std::string>> ListLocalAdmins() override;
+  Status PutOfflineCredential(const OfflineCredential& c) override;
+  Result<OfflineCredential> GetOfflineCredential(const std::string& directory, const std::string& user) override;
+  Result<bool> RecordOfflineFailure(const std::string& directory, const std::string& user, const std::string& salt,
+                                    int max_failures, SystemTime lock_until) override;
+  Status ClearOfflineFailures(const std::string& directory, const std::string& user, const std::string& salt) override;
+  Status DeleteOfflineCredential(const std::string& directory, const std::string& user) override;
+  Result<std::vector<OfflineCredentialInfo>> ListOfflineCredentials(const std::optional<std::string>& user) override;
+  Result<int64_t> ForgetOfflineCredentials(const std::string& user, const std::optional<std::string>& directory,
+                                           const Actor& actor, SystemTime now) override;
   Status CheckIntegrity() override;
 
  private:
@@ -873,6 +882,223 @@ Result<std::vector<std::string>> SqliteStore::ListLocalAdmins() {
       out.push_back(st->Text(0));
     }
     return out;
+  };
+  return Named(run());
+}
+
+// --- offline credentials ---
+
+std::string ToHex(const std::string& bytes) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+std::optional<std::string> FromHex(const std::string& hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+Status ValidateDirectoryName(const std::string& directory) { return ValidateName(directory, "directory"); }
+
+Status SqliteStore::PutOfflineCredential(const OfflineCredential& c) {
+  IDB_RETURN_IF_ERROR(ValidateDirectoryName(c.directory));
+  IDB_RETURN_IF_ERROR(ValidateUserName(c.user));
+  if (c.salt.empty() || c.hash.empty()) return InvalidArgument("offline credential without salt or hash");
+  if (c.iterations < 1) return InvalidArgument("offline credential hash iterations must be positive");
+  std::lock_guard<std::mutex> lock(mu_);
+  auto run = [&]() -> Status {
+    auto tx = Transaction::BeginWrite(db_.get());
+    if (!tx.ok()) return tx.status();
+    auto up = Statement::Prepare(
+        db_.get(),
+        "INSERT INTO offline_credentials (directory, user, salt_hex, hash_hex, iterations, identity, stored_ms, "
+        "failures, locked_until_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0) "
+        "ON CONFLICT (directory, user) DO UPDATE SET salt_hex = ?3, hash_hex = ?4, iterations = ?5, "
+        "identity = ?6, stored_ms = ?7, failures = 0, locked_until_ms = 0");
+    if (!up.ok()) return up.status();
+    up->Bind(1, c.directory)
+        .Bind(2, c.user)
+        .Bind(3, ToHex(c.salt))
+        .Bind(4, ToHex(c.hash))
+        .Bind(5, static_cast<int64_t>(c.iterations))
+        .Bind(6, IdentityToJson(c.identity))
+        .Bind(7, ToUnixMillis(c.stored_at));
+    IDB_RETURN_IF_ERROR(up->Run());
+    return tx->Commit();
+  };
+  return Named(run());
+}
+
+Result<OfflineCredential> SqliteStore::GetOfflineCredential(const std::string& directory, const std::string& user) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto run = [&]() -> Result<OfflineCredential> {
+    auto st = Statement::Prepare(db_.get(),
+                                 "SELECT salt_hex, hash_hex, iterations, identity, stored_ms, failures, "
+                                 "locked_until_ms FROM offline_credentials WHERE directory = ? AND user = ?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, directory).Bind(2, user);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return NotFound("no cached offline credentials for " + Quoted(directory + "/" + user));
+    const std::string what = "offline credentials of " + Quoted(directory + "/" + user) + ": ";
+    OfflineCredential c;
+    c.directory = directory;
+    c.user = user;
+    auto salt = FromHex(st->Text(0));
+    auto hash = FromHex(st->Text(1));
+    if (!salt || salt->empty()) return DataLoss(what + "the salt is not valid hex");
+    if (!hash || hash->size() != 32) return DataLoss(what + "the hash is not 32 bytes of hex");
+    c.salt = std::move(*salt);
+    c.hash = std::move(*hash);
+    const int64_t iterations = st->Int(2);
+    if (iterations < 1 || iterations > INT_MAX) return DataLoss(what + "impossible iteration count");
+    c.iterations = static_cast<int>(iterations);
+    auto id = IdentityFromJson(st->Text(3));
+    if (!id.ok()) return DataLoss(what + id.status().message());
+    c.identity = std::move(*id);
+    c.stored_at = FromUnixMillis(st->Int(4));
+    const int64_t failures = st->Int(5);
+    if (failures < 0 || failures > INT_MAX) return DataLoss(what + "impossible failure count");
+    c.failures = static_cast<int>(failures);
+    c.locked_until = FromUnixMillis(st->Int(6));
+    return c;
+  };
+  return Named(run());
+}
+
+Result<bool> SqliteStore::RecordOfflineFailure(const std::string& directory, const std::string& user,
+                                               const std::string& salt, int max_failures, SystemTime lock_until) {
+  if (max_failures < 1) return InvalidArgument("offline max_failures must be positive");
+  std::lock_guard<std::mutex> lock(mu_);
+  auto run = [&]() -> Result<bool> {
+    auto tx = Transaction::BeginWrite(db_.get());
+    if (!tx.ok()) return tx.status();
+    auto sel = Statement::Prepare(db_.get(),
+                                  "SELECT failures FROM offline_credentials WHERE directory = ? AND user = ? "
+                                  "AND salt_hex = ?");
+    if (!sel.ok()) return sel.status();
+    sel->Bind(1, directory).Bind(2, user).Bind(3, ToHex(salt));
+    auto row = sel->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return NotFound("cached offline credentials changed meanwhile");
+    int64_t failures = std::max<int64_t>(sel->Int(0), 0) + 1;
+    const bool locked = failures >= max_failures;
+    auto up = Statement::Prepare(db_.get(),
+                                 locked ? "UPDATE offline_credentials SET failures = 0, locked_until_ms = ?3 "
+                                          "WHERE directory = ?1 AND user = ?2"
+                                        : "UPDATE offline_credentials SET failures = ?3 "
+                                          "WHERE directory = ?1 AND user = ?2");
+    if (!up.ok()) return up.status();
+    up->Bind(1, directory).Bind(2, user).Bind(3, locked ? ToUnixMillis(lock_until) : failures);
+    IDB_RETURN_IF_ERROR(up->Run());
+    IDB_RETURN_IF_ERROR(tx->Commit());
+    return locked;
+  };
+  return Named(run());
+}
+
+Status SqliteStore::ClearOfflineFailures(const std::string& directory, const std::string& user,
+                                         const std::string& salt) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto run = [&]() -> Status {
+    auto tx = Transaction::BeginWrite(db_.get());
+    if (!tx.ok()) return tx.status();
+    auto up = Statement::Prepare(db_.get(),
+                                 "UPDATE offline_credentials SET failures = 0 WHERE directory = ? AND user = ? "
+                                 "AND salt_hex = ? AND failures != 0");
+    if (!up.ok()) return up.status();
+    up->Bind(1, directory).Bind(2, user).Bind(3, ToHex(salt));
+    IDB_RETURN_IF_ERROR(up->Run());
+    return tx->Commit();
+  };
+  return Named(run());
+}
+
+Status SqliteStore::DeleteOfflineCredential(const std::string& directory, const std::string& user) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto run = [&]() -> Status {
+    auto tx = Transaction::BeginWrite(db_.get());
+    if (!tx.ok()) return tx.status();
+    auto del = Statement::Prepare(db_.get(), "DELETE FROM offline_credentials WHERE directory = ? AND user = ?");
+    if (!del.ok()) return del.status();
+    del->Bind(1, directory).Bind(2, user);
+    IDB_RETURN_IF_ERROR(del->Run());
+    return tx->Commit();
+  };
+  return Named(run());
+}
+
+Result<std::vector<OfflineCredentialInfo>> SqliteStore::ListOfflineCredentials(const std::optional<std::string>& user) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto run = [&]() -> Result<std::vector<OfflineCredentialInfo>> {
+    auto st = Statement::Prepare(db_.get(),
+                                 "SELECT directory, user, iterations, identity, stored_ms, failures, locked_until_ms "
+                                 "FROM offline_credentials WHERE ?1 IS NULL OR user = ?1 ORDER BY user, directory");
+    if (!st.ok()) return st.status();
+    st->Bind(1, user);
+    std::vector<OfflineCredentialInfo> out;
+    while (true) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      OfflineCredentialInfo i;
+      i.directory = st->Text(0);
+      i.user = st->Text(1);
+      i.iterations = static_cast<int>(std::clamp<int64_t>(st->Int(2), 0, INT_MAX));
+      auto id = IdentityFromJson(st->Text(3));
+      if (!id.ok())
+        return DataLoss("offline credentials of " + Quoted(i.directory + "/" + i.user) + ": " + id.status().message());
+      i.groups = id->groups.size();
+      i.stored_at = FromUnixMillis(st->Int(4));
+      i.failures = static_cast<int>(std::clamp<int64_t>(st->Int(5), 0, INT_MAX));
+      i.locked_until = FromUnixMillis(st->Int(6));
+      out.push_back(std::move(i));
+    }
+    return out;
+  };
+  return Named(run());
+}
+
+Result<int64_t> SqliteStore::ForgetOfflineCredentials(const std::string& user,
+                                                      const std::optional<std::string>& directory, const Actor& actor,
+                                                      SystemTime now) {
+  IDB_RETURN_IF_ERROR(ValidateUserName(user));
+  IDB_RETURN_IF_ERROR(ValidateActor(actor));
+  if (directory) IDB_RETURN_IF_ERROR(ValidateDirectoryName(*directory));
+  std::lock_guard<std::mutex> lock(mu_);
+  auto run = [&]() -> Result<int64_t> {
+    auto tx = Transaction::BeginWrite(db_.get());
+    if (!tx.ok()) return tx.status();
+    auto del = Statement::Prepare(db_.get(),
+                                  "DELETE FROM offline_credentials WHERE user = ?1 AND (?2 IS NULL OR directory = ?2)");
+    if (!del.ok()) return del.status();
+    del->Bind(1, user).Bind(2, directory);
+    IDB_RETURN_IF_ERROR(del->Run());
+    const int64_t removed = sqlite3_changes64(db_.get());
+    if (removed == 0) return NotFound("no cached offline credentials for " + Quoted(user));
+    json before = {{"user", user}, {"directory", OptJson(directory)}, {"rows", removed}};
+    auto seq = AppendLogLocked({actor, "offline.forget", user, Dump(before), "null"}, now);
+    if (!seq.ok()) return seq.status();
+    IDB_RETURN_IF_ERROR(tx->Commit());
+    return removed;
   };
   return Named(run());
 }

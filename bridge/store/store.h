@@ -125,6 +125,33 @@ struct KnownUser {
   SystemTime last_login{};
 };
 
+// Offline logins (cached credentials, as in SSSD): one row per directory and
+// user, written after each successful online login, read when no directory
+// server can be asked. Holds a slow salted hash, NEVER the password; the store
+// neither computes nor compares hashes (auth/credential_cache.h does).
+struct OfflineCredential {
+  std::string directory;      // "corp"
+  std::string user;           // lower-cased account as typed ("alice")
+  std::string salt;           // raw bytes (16)
+  std::string hash;           // raw bytes: PBKDF2-HMAC-SHA256(password, salt, iterations), 32
+  int iterations = 0;         // as used for this row (a later config change does not break it)
+  Identity identity;          // groups with provenance and claims at that login
+  SystemTime stored_at{};
+  int failures = 0;           // wrong offline passwords since the last success or lockout
+  SystemTime locked_until{};  // offline lockout; epoch = not locked
+};
+
+// What `idbridgectl offline list` shows: never the salt or hash.
+struct OfflineCredentialInfo {
+  std::string directory;
+  std::string user;
+  int iterations = 0;
+  size_t groups = 0;
+  SystemTime stored_at{};
+  int failures = 0;
+  SystemTime locked_until{};
+};
+
 struct LocalAdminRecord {
   std::string user;
   std::string password_hash;  // "pbkdf2-sha256$iter$salt$hash" (store/password_hash.h)
@@ -183,6 +210,36 @@ class Store {
   // user name fails the whole batch with kInvalidArgument. Empty = no-op.
   virtual Status RememberIdentities(const std::vector<KnownUser>& users) = 0;
   virtual Result<std::vector<KnownUser>> ListKnownUsers() = 0;
+
+  // --- offline credentials ---
+  // Inserts or replaces the row of (directory, user); failures and lockout are
+  // reset. kInvalidArgument: bad names, empty salt/hash, iterations < 1.
+  virtual Status PutOfflineCredential(const OfflineCredential& c) = 0;
+  // kNotFound: no row. kDataLoss: a damaged row (bad hex, corrupt identity
+  // JSON, impossible numbers) — the caller must deny, never guess.
+  virtual Result<OfflineCredential> GetOfflineCredential(const std::string& directory, const std::string& user) = 0;
+  // One wrong offline password, atomically: failures + 1; on reaching
+  // `max_failures` the row is locked until `lock_until` and failures restart
+  // at 0. Only applies while the row still has `salt` (kNotFound otherwise:
+  // it was replaced or forgotten meanwhile). Returns true when this failure
+  // locked the row.
+  virtual Result<bool> RecordOfflineFailure(const std::string& directory, const std::string& user,
+                                            const std::string& salt, int max_failures, SystemTime lock_until) = 0;
+  // A right offline password: failures back to 0 (same salt condition).
+  virtual Status ClearOfflineFailures(const std::string& directory, const std::string& user,
+                                      const std::string& salt) = 0;
+  // The daemon's own removal (the directory said disabled, gone…); no log entry.
+  // Removing nothing is Ok.
+  virtual Status DeleteOfflineCredential(const std::string& directory, const std::string& user) = 0;
+  // Ordered by user, directory; `user` nullopt = all.
+  virtual Result<std::vector<OfflineCredentialInfo>> ListOfflineCredentials(
+      const std::optional<std::string>& user) = 0;
+  // Administrative removal (`idbridgectl offline forget`): every row of `user`
+  // (in every directory, or only `directory`), with an "offline.forget"
+  // security-log entry in the same transaction. Returns rows removed;
+  // kNotFound when none.
+  virtual Result<int64_t> ForgetOfflineCredentials(const std::string& user, const std::optional<std::string>& directory,
+                                                   const Actor& actor, SystemTime now) = 0;
 
   // --- break-glass local administrator ---
   virtual Status SetLocalAdmin(const std::string& user, const std::string& password_hash, const Actor& actor,

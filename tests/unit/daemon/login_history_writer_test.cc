@@ -78,6 +78,21 @@ class FakeStore final : public store::Store {
     return No();
   }
   Status RemoveLocalAdmin(const std::string&, const store::Actor&, SystemTime) override { return No(); }
+  Status PutOfflineCredential(const store::OfflineCredential&) override { return No(); }
+  Result<store::OfflineCredential> GetOfflineCredential(const std::string&, const std::string&) override { return No(); }
+  Result<bool> RecordOfflineFailure(const std::string&, const std::string&, const std::string&, int,
+                                    SystemTime) override {
+    return No();
+  }
+  Status ClearOfflineFailures(const std::string&, const std::string&, const std::string&) override { return No(); }
+  Status DeleteOfflineCredential(const std::string&, const std::string&) override { return No(); }
+  Result<std::vector<store::OfflineCredentialInfo>> ListOfflineCredentials(const std::optional<std::string>&) override {
+    return No();
+  }
+  Result<int64_t> ForgetOfflineCredentials(const std::string&, const std::optional<std::string>&, const store::Actor&,
+                                           SystemTime) override {
+    return No();
+  }
   Result<store::LocalAdminRecord> GetLocalAdmin(const std::string&) override { return No(); }
   Result<std::vector<std::string>> ListLocalAdmins() override { return No(); }
   Status CheckIntegrity() override { return No(); }
