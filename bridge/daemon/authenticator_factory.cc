@@ -13,6 +13,7 @@
 #include "daemon/log.h"
 #include "ldap/directory_config.h"
 #include "ldap/ldap_authenticator.h"
+#include "store/offline_credential_cache.h"
 #include "oidc/oidc_provider.h"
 
 namespace idb::daemon {
@@ -62,7 +63,18 @@ std::shared_ptr<const AuthenticatorSet> BuildAuthenticators(const Config& config
     for (const auto& w : warnings) LogWarn(w.ToString());
     for (auto& dir : dirs) {
       const std::string name = dir.name;
-      auto a = ldap::LdapAuthenticator::Create(std::move(dir));
+      ldap::LdapAuthenticatorOptions options;
+      if (dir.offline.enabled && deps.store != nullptr) {
+        // Offline logins survive a restart or reload: the cached credentials
+        // live in the store (offline_credentials table).
+        CredentialCacheSettings s;
+        s.pbkdf2_iterations = dir.offline.hash_iterations;
+        s.max_age = dir.offline.max_age;
+        s.max_failures = dir.offline.max_failures;
+        s.lockout_duration = dir.offline.lockout;
+        options.credential_cache = std::make_shared<store::StoreCredentialCache>(deps.store, s);
+      }
+      auto a = ldap::LdapAuthenticator::Create(std::move(dir), std::move(options));
       if (!a.ok()) {
         errors->push_back(Diagnostic{config.path, 0, 0, "directory '" + name + "': " + a.status().message()});
         continue;
@@ -83,7 +95,8 @@ std::shared_ptr<const AuthenticatorSet> BuildAuthenticators(const Config& config
   // Break-glass local administrator: always last.
   if (settings.local_admin && deps.store != nullptr) {
     set->password.push_back(
-        std::make_shared<LocalAdminAuthenticator>(deps.store, deps.local_admin_dummy_iterations));
+        std::make_shared<LocalAdminAuthenticator>(deps.store, deps.local_admin_dummy_iterations,
+                                                  deps.local_admin_throttle, deps.clock));
   }
   return set;
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "auth/authenticator.h"
+#include "auth/login_throttle.h"
 #include "common/result.h"
 #include "common/secret.h"
 #include "core/config.h"
@@ -52,6 +53,10 @@ struct AuthenticatorSet {
 struct AuthenticatorDeps {
   store::Store* store = nullptr;   // outlives the set
   int local_admin_dummy_iterations = 600'000;
+  // The break-glass login's throttle (owned by DaemonCore, lives across
+  // reloads) and the clock it is checked with. Null throttle: none.
+  std::shared_ptr<LoginThrottle> local_admin_throttle;
+  std::function<SystemTime()> clock;
 };
 
 // Appends diagnostics (file:line:col) for bad `directories`/`oidc` sections.

@@ -115,6 +115,8 @@ Result<std::shared_ptr<const Runtime>> DaemonCore::BuildRuntime(std::vector<Diag
   AuthenticatorDeps deps;
   deps.store = store_.get();
   deps.local_admin_dummy_iterations = options_.local_admin_dummy_iterations;
+  deps.local_admin_throttle = local_admin_throttle_;
+  deps.clock = clock_;
   auto auth = BuildAuthenticators(*load.config, *settings, deps, errors);
   if (!errors->empty() || auth == nullptr) return InvalidArgument(JoinDiagnostics(*errors));
   auto rt = std::make_shared<Runtime>();

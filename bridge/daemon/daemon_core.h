@@ -134,6 +134,8 @@ class DaemonCore {
   std::shared_ptr<const Runtime> runtime_;
   std::mutex reload_mu_;                     // one reload at a time
   SessionTable sessions_{100000};
+  // The break-glass local admin's throttle; outlives reloads.
+  std::shared_ptr<LoginThrottle> local_admin_throttle_ = std::make_shared<InMemoryLoginThrottle>(ThrottleSettings{});
   Metrics metrics_;
   // Last member: destroyed (drained, joined) before metrics_ and store_.
   std::unique_ptr<LoginHistoryWriter> history_;

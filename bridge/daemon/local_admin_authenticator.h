@@ -8,14 +8,25 @@
 // Unknown users: kUnknownUser (so the daemon can try the next authenticator),
 // after verifying against a dummy hash of the same cost, so response time does
 // not reveal whether a local admin of that name exists.
-// Ownership: borrows the Store, which must outlive it.
+// Throttling: with a LoginThrottle (DaemonCore owns one for the daemon's life,
+// so a reload does not reset it), a wrong password AND an unknown user both
+// count as a failure for the user ("local/<user>") and for the client — an
+// attacker cannot tell the two apart by the throttle either; once slowed down
+// or locked out, every attempt for that user or client is kThrottled without
+// looking at the store. A success clears the user's key. Empty passwords and
+// store errors do not count.
+// Ownership: borrows the Store, which must outlive it; shares the throttle.
 // Thread-safety: safe for concurrent Authenticate/Lookup (the Store is).
 #pragma once
 
 #include <mutex>
 #include <string>
 
+#include <functional>
+#include <memory>
+
 #include "auth/authenticator.h"
+#include "auth/login_throttle.h"
 #include "store/store.h"
 
 namespace idb::daemon {
@@ -23,7 +34,9 @@ namespace idb::daemon {
 class LocalAdminAuthenticator final : public Authenticator {
  public:
   // `dummy_iterations`: cost of the dummy verification for unknown users.
-  explicit LocalAdminAuthenticator(store::Store* store, int dummy_iterations);
+  // `throttle` may be null (no throttling); `clock` defaults to system_clock.
+  LocalAdminAuthenticator(store::Store* store, int dummy_iterations, std::shared_ptr<LoginThrottle> throttle = nullptr,
+                          std::function<SystemTime()> clock = {});
 
   std::string name() const override { return "local"; }
   AuthOutcome Authenticate(const LoginRequest& request) override;
@@ -33,8 +46,12 @@ class LocalAdminAuthenticator final : public Authenticator {
  private:
   const std::string& DummyHash();
 
+  AuthOutcome Fail(LoginFailure f, std::string detail, const LoginRequest& request, SystemTime now);
+
   store::Store* store_;
   int dummy_iterations_;
+  std::shared_ptr<LoginThrottle> throttle_;
+  std::function<SystemTime()> clock_;
   std::once_flag dummy_once_;
   std::string dummy_hash_;  // written once under dummy_once_
 };

@@ -66,6 +66,76 @@ TEST_F(DaemonCoreTest, WrongPasswordAndUnknownUserGiveTheSameAnswer) {
   EXPECT_EQ(wrong.body["error"]["code"], "bad_credentials");
 }
 
+// --- break-glass login throttle (default ThrottleSettings: 3 free failures,
+// then 1 s doubling, lockout after 10 failures within 15 min for 15 min) ---
+
+TEST_F(DaemonCoreTest, LocalAdminWrongPasswordsSlowDownThenTheRightOneIsRefusedUntilLater) {
+  auto core = Make();
+  const Caller c{"uid=1000 gid=1000 pid=7", false};
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(core->Login(kAdminUser, Secret("wrong password!"), "", c).status, 401);
+  Reply r = core->Login(kAdminUser, Secret(kAdminPassword), "", c);
+  EXPECT_EQ(r.status, 403) << r.body.dump();
+  EXPECT_EQ(r.body["error"]["code"], "account_locked");
+  now_ += seconds(2);
+  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", c).status, 200);
+}
+
+TEST_F(DaemonCoreTest, LocalAdminIsLockedOutAfterTenFailuresAndHistorySaysThrottled) {
+  auto core = Make();
+  const Caller c{"uid=1000 gid=1000 pid=8", false};
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(core->Login(kAdminUser, Secret("wrong password!"), "", c).status, 401) << i;
+    now_ += seconds(31);  // past every slow-down, still inside the 15-minute window
+  }
+  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", c).status, 403);
+  now_ += seconds(14 * 60);
+  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", c).status, 403);
+  now_ += seconds(61);
+  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", c).status, 200);
+  core->FlushHistory();
+  auto store = env_.OpenStore();
+  auto h = store->QueryHistory({});
+  ASSERT_TRUE(h.ok());
+  int throttled = 0;
+  for (const auto& row : *h) throttled += row.reason == "throttled";
+  EXPECT_EQ(throttled, 2);
+}
+
+TEST_F(DaemonCoreTest, UnknownUsersCountForTheClientLikeWrongAdminPasswords) {
+  auto core = Make();
+  const Caller c{"uid=1000 gid=1000 pid=9", false};
+  for (const char* u : {"nobody1", "nobody2", "nobody3", "nobody4"}) {
+    EXPECT_EQ(core->Login(u, Secret("some password"), "", c).status, 401);
+  }
+  // The client is slowed down: even the real admin's right password waits.
+  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", c).status, 403);
+  // Another client is not affected.
+  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", User()).status, 200);
+}
+
+TEST_F(DaemonCoreTest, ThrottledUnknownUserAndThrottledAdminGiveTheSameAnswer) {
+  auto core = Make();
+  const Caller a{"uid=1000 gid=1000 pid=10", false};
+  const Caller b{"uid=1000 gid=1000 pid=11", false};
+  for (int i = 0; i < 4; ++i) {
+    (void)core->Login(kAdminUser, Secret("wrong password!"), "", a);
+    (void)core->Login("nobody", Secret("wrong password!"), "", b);
+  }
+  Reply admin = core->Login(kAdminUser, Secret("wrong password!"), "", a);
+  Reply nobody = core->Login("nobody", Secret("wrong password!"), "", b);
+  EXPECT_EQ(admin.status, nobody.status);
+  EXPECT_EQ(admin.body, nobody.body);
+  EXPECT_EQ(admin.body["error"]["code"], "account_locked");
+}
+
+TEST_F(DaemonCoreTest, LocalAdminThrottleSurvivesAReload) {
+  auto core = Make();
+  const Caller c{"uid=1000 gid=1000 pid=12", false};
+  for (int i = 0; i < 4; ++i) (void)core->Login(kAdminUser, Secret("wrong password!"), "", c);
+  ASSERT_EQ(core->Reload(Admin()).status, 200);
+  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", c).status, 403);
+}
+
 TEST_F(DaemonCoreTest, EmptyPasswordIsRefusedAndRecorded) {
   auto core = Make();
   Reply r = core->Login(kAdminUser, Secret(""), "", User());
