@@ -656,6 +656,59 @@ int RunLocalAdmin(const Args& args, std::ostream& out, std::ostream& err) {
   return kOk;
 }
 
+// --- offline credentials (cached for logins while every directory is down) ---
+
+int RunOffline(const Args& args, std::ostream& out, std::ostream& err) {
+  auto sub = SubCommand(args, "offline", {"list", "forget"}, err);
+  if (!sub) return kError;
+  const std::string cmd = "offline " + *sub;
+  if (*sub == "list") {
+    if (!OnlyOptions(args, cmd, {"user"}, err)) return kError;
+    std::optional<std::string> user = args.Get("user");
+    if (user) {
+      if (Status s = ValidateUserName(*user); !s.ok()) return Fail(err, cmd, s);
+    }
+    auto session = OpenSession(args, cmd, err, false, false);
+    if (!session) return kError;
+    auto rows = session->store->ListOfflineCredentials(user);
+    if (!rows.ok()) return Fail(err, cmd, rows.status());
+    const SystemTime now = Now();
+    if (args.Flag("json")) {
+      json arr = json::array();
+      for (const auto& r : *rows)
+        arr.push_back({{"directory", r.directory},
+                       {"user", r.user},
+                       {"stored", FormatUtcTime(r.stored_at)},
+                       {"groups", r.groups},
+                       {"iterations", r.iterations},
+                       {"failures", r.failures},
+                       {"locked_until", r.locked_until > now ? json(FormatUtcTime(r.locked_until)) : json(nullptr)}});
+      out << json{{"offline_credentials", arr}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+      return kOk;
+    }
+    if (rows->empty()) out << "no cached offline credentials\n";
+    for (const auto& r : *rows) {
+      out << Quoted(r.directory) << "/" << Quoted(r.user) << "  stored " << FormatUtcTime(r.stored_at) << "  "
+          << r.groups << " groups  " << r.failures << " offline failures";
+      if (r.locked_until > now) out << "  LOCKED until " << FormatUtcTime(r.locked_until);
+      out << "\n";
+    }
+    return kOk;
+  }
+  if (args.Flag("json")) return Fail(err, cmd, "--json does not apply");
+  if (!OnlyOptions(args, cmd, {"user", "directory"}, err)) return kError;
+  auto user = Required(args, cmd, "user", err);
+  if (!user) return kError;
+  if (Status s = ValidateUserName(*user); !s.ok()) return Fail(err, cmd, s);
+  std::optional<std::string> directory = args.Get("directory");
+  auto session = OpenSession(args, cmd, err, false, false);
+  if (!session) return kError;
+  auto n = session->store->ForgetOfflineCredentials(*user, directory, CurrentActor(), Now());
+  if (!n.ok()) return Fail(err, cmd, n.status());
+  out << "forgot " << *n << " cached offline credential" << (*n == 1 ? "" : "s") << " of " << Quoted(*user) << "\n";
+  return kOk;
+}
+
 // --- diff ---
 
 int RunDiff(const Args& args, std::ostream& out, std::ostream& err) {
@@ -716,6 +769,8 @@ std::vector<Command> StoreCommands() {
        {with({"after", "limit", "anchor"}), {"json"}}, RunAudit},
       {"local-admin", "break-glass local administrator: set|remove|list (none by default)",
        {with({"user"}), {"json"}}, RunLocalAdmin},
+      {"offline", "cached offline-login credentials: list [--user U] | forget --user U [--directory D]",
+       {with({"user", "directory"}), {"json"}}, RunOffline},
       {"diff", "what-if: who gains/loses what under --config NEW.yaml vs --against the current one",
        {with({"against"}), {"json"}}, RunDiff},
   };

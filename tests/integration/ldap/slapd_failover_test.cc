@@ -5,7 +5,12 @@
 #include <atomic>
 #include <thread>
 
+#include "daemon/daemon_core.h"
+#include "daemon/log.h"
+#include "daemon_test_env.h"
 #include "slapd_fixture.h"
+#include "store/offline_credential_cache.h"
+#include "store/sqlite_store.h"
 
 namespace idb::ldap::testing {
 namespace {
@@ -184,6 +189,119 @@ TEST_F(TwoServers, OfflineCredentialsExpireAfterMaxAge) {
   b_->Stop();
   now_s += 3601;
   EXPECT_EQ(auth->Authenticate(Login("sam", "sam-pw")).failure, LoginFailure::kDirectoryUnavailable);
+}
+
+// --- offline logins kept in the store: idbridged restarted while every
+// directory server is down ---
+
+class OfflineDaemon : public TwoServers {
+ protected:
+  void SetUp() override {
+    TwoServers::SetUp();
+    if (HasFatalFailure()) return;
+    daemon::Log::SetQuiet(true);
+    const std::string fx = daemon::testing::DaemonTestEnv::FixtureDir();
+    idb::testing::WriteFile(env_.dir() + "/ldap_rules.yaml",
+                            "version: 1\ndefault: deny\nrules:\n  - name: mechanics\n"
+                            "    match: { group_glob: \"*\" }\n    grant_profiles: [technician]\n",
+                            0600);
+    env_.WriteRawConfig(
+        "version: 1\nmappings:\n  catalog: " + fx + "/catalog.yaml\n  profiles: " + fx +
+        "/profiles.yaml\n  rules: " + env_.dir() + "/ldap_rules.yaml\nstore:\n  path: " + env_.store_path() +
+        "\ndaemon:\n  socket: " + env_.socket_path() + "\n  socket_mode: \"0660\"\n"
+        "directories:\n  - name: corp\n    preset: openldap\n    uris: [" + a_->ldaps_uri() + ", " +
+        b_->ldaps_uri() + "]\n    ca_file: " + a_->ca_file() +
+        "\n    bind_dn: cn=idbridge-svc,ou=Services,dc=fleet,dc=test\n    bind_password_file: " +
+        WriteServicePassword(tmp_) +
+        "\n    user_search_base: ou=People,dc=fleet,dc=test\n    group_search_base: ou=Groups,dc=fleet,dc=test\n"
+        "    connect_timeout: 1s\n    operation_timeout: 2s\n    throttle: {enabled: false}\n"
+        "    offline_logins: {enabled: true, max_age: 1h, hash_iterations: 1000, max_failures: 3, lockout: 15m}\n");
+  }
+  std::unique_ptr<daemon::DaemonCore> Start() {
+    auto core = daemon::DaemonCore::Create(env_.Options());
+    EXPECT_TRUE(core.ok()) << core.status().ToString();
+    return core.ok() ? std::move(core).value() : nullptr;
+  }
+  daemon::Caller Client() { return daemon::Caller{"uid=1000 gid=1000 pid=5", false}; }
+
+  daemon::testing::DaemonTestEnv env_;
+};
+
+TEST_F(OfflineDaemon, OfflineLoginWorksAfterADaemonRestartAndIsMarkedStale) {
+  {
+    auto core = Start();
+    ASSERT_NE(core, nullptr);
+    daemon::Reply r = core->Login("sam", Secret("sam-pw"), "", Client());
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+    EXPECT_EQ(r.body["stale"], false);
+  }
+  a_->Stop();
+  b_->Stop();
+  auto core = Start();  // a new process would see the same: only the store is shared
+  ASSERT_NE(core, nullptr);
+  daemon::Reply r = core->Login("sam", Secret("sam-pw"), "", Client());
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_EQ(r.body["stale"], true);
+  daemon::Reply s = core->GetSession(r.body["session"].get<std::string>());
+  ASSERT_EQ(s.status, 200) << s.body.dump();
+  EXPECT_EQ(s.body["stale"], true);
+  core->FlushHistory();
+  auto h = core->store().QueryHistory({});
+  ASSERT_TRUE(h.ok());
+  ASSERT_FALSE(h->empty());
+  EXPECT_TRUE(h->back().success);
+  EXPECT_EQ(h->back().user, "sam");
+  EXPECT_EQ(h->back().detail, "offline");
+}
+
+TEST_F(OfflineDaemon, OfflineWrongPasswordsLockOutAcrossARestart) {
+  {
+    auto core = Start();
+    ASSERT_NE(core, nullptr);
+    ASSERT_EQ(core->Login("sam", Secret("sam-pw"), "", Client()).status, 200);
+  }
+  a_->Stop();
+  b_->Stop();
+  {
+    auto core = Start();
+    ASSERT_NE(core, nullptr);
+    EXPECT_EQ(core->Login("sam", Secret("guess-1"), "", Client()).status, 401);
+    EXPECT_EQ(core->Login("sam", Secret("guess-2"), "", Client()).status, 401);
+  }
+  auto core = Start();  // the count is in the store, not in the process
+  ASSERT_NE(core, nullptr);
+  EXPECT_EQ(core->Login("sam", Secret("guess-3"), "", Client()).status, 401);
+  daemon::Reply r = core->Login("sam", Secret("sam-pw"), "", Client());
+  EXPECT_EQ(r.status, 403) << r.body.dump();
+  EXPECT_EQ(r.body["error"]["code"], "account_locked");
+}
+
+TEST_F(OfflineDaemon, OfflineCredentialsOlderThanMaxAgeAreRefusedAfterARestart) {
+  {
+    auto core = Start();
+    ASSERT_NE(core, nullptr);
+    ASSERT_EQ(core->Login("sam", Secret("sam-pw"), "", Client()).status, 200);
+  }
+  a_->Stop();
+  b_->Stop();
+  // The authenticator rebuilt on the same store file, an hour and a second later.
+  auto store = store::OpenSqliteStore(env_.store_path());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const auto later = std::chrono::system_clock::now() + 1h + 1s;
+  CredentialCacheSettings cs;
+  cs.pbkdf2_iterations = 1000;
+  cs.max_age = 1h;
+  LdapAuthenticatorOptions opts;
+  opts.clock = [later] { return later; };
+  opts.credential_cache = std::make_shared<store::StoreCredentialCache>(store->get(), cs);
+  DirectoryConfig c = Config();
+  c.name = "corp";
+  c.offline.enabled = true;
+  c.offline.max_age = 1h;
+  auto auth = MakeAuthenticator(c, opts);
+  AuthOutcome o = auth->Authenticate(Login("sam", "sam-pw"));
+  EXPECT_EQ(o.failure, LoginFailure::kDirectoryUnavailable) << o.detail;
+  EXPECT_NE(o.detail.find("offline_max_age"), std::string::npos) << o.detail;
 }
 
 TEST_F(TwoServers, FailedServerIsRetriedAfterItsBackOff) {

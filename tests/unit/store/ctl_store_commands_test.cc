@@ -392,3 +392,45 @@ TEST_F(CtlDiffTest, BrokenNewConfigIsAnErrorNotAnEmptyDiff) {
 
 }  // namespace
 }  // namespace idb::store
+
+namespace idb::store {
+namespace {
+
+TEST_F(CtlTest, OfflineListShowsCachedCredentialsAndForgetRemovesThemWithAnAuditEntry) {
+  {
+    auto s = OpenTestStore(store_);
+    ASSERT_NE(s, nullptr);
+    OfflineCredential c;
+    c.directory = "corp";
+    c.user = "sam";
+    c.salt = std::string(16, 's');
+    c.hash = std::string(32, 'h');
+    c.iterations = 1000;
+    c.identity.user = "sam";
+    c.identity.groups.push_back({"cn=Mechanics,ou=Groups,dc=fleet,dc=test", "Mechanics", "", {}});
+    c.stored_at = T("2026-06-01T12:00Z");
+    ASSERT_TRUE(s->PutOfflineCredential(c).ok());
+  }
+  auto list = Ctl({"offline", "list"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_CONTAINS(list.out, "\"corp\"/\"sam\"  stored 2026-06-01");
+  EXPECT_CONTAINS(list.out, "1 groups");
+  EXPECT_EQ(list.out.find("686868"), std::string::npos);  // never the hash
+  auto forget = Ctl({"offline", "forget", "--user", "sam"});
+  ASSERT_EQ(forget.code, 0) << forget.err;
+  EXPECT_CONTAINS(forget.out, "forgot 1 cached offline credential of \"sam\"");
+  EXPECT_CONTAINS(Ctl({"offline", "list"}).out, "no cached offline credentials");
+  EXPECT_CONTAINS(Ctl({"audit", "list"}).out, "offline.forget");
+  auto again = Ctl({"offline", "forget", "--user", "sam"});
+  EXPECT_NE(again.code, 0);
+  EXPECT_CONTAINS(again.err, "no cached offline credentials");
+}
+
+TEST_F(CtlTest, OfflineForgetNeedsAUser) {
+  auto r = Ctl({"offline", "forget"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_CONTAINS(r.err, "--user");
+}
+
+}  // namespace
+}  // namespace idb::store
