@@ -9,5 +9,6 @@ namespace idb::ctl {
 
 std::vector<Command> CoreCommands();   // catalog, check, explain        (core_commands.cc)
 std::vector<Command> StoreCommands();  // override, limits, history, audit, local-admin, diff (store_commands.cc)
+std::vector<Command> DaemonCommands(); // status, reload, revoke: the running idbridged (daemon_commands.cc)
 
 }  // namespace idb::ctl

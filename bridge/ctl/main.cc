@@ -20,6 +20,7 @@ void PrintUsage(const std::vector<idb::ctl::Command>& commands, std::ostream& os
 int Run(int argc, char** argv) {
   std::vector<idb::ctl::Command> commands = idb::ctl::CoreCommands();
   for (auto& c : idb::ctl::StoreCommands()) commands.push_back(std::move(c));
+  for (auto& c : idb::ctl::DaemonCommands()) commands.push_back(std::move(c));
 
   if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help") {
     PrintUsage(commands, argc < 2 ? std::cerr : std::cout);

@@ -1,7 +1,8 @@
 // e2e_test.cc — end to end: the built idbridged binary on a temp socket, the
 // plugin dlopen()ed like a fleet application does, idbridgectl changing an
 // override, SIGHUP reloads (broken and good), a peer uid refused by
-// SO_PEERCRED, the daemon killed, and the example fleet-host program.
+// SO_PEERCRED, the daemon killed, the example fleet-host program, and
+// idbridgectl status / reload / revoke against the running daemon.
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -304,6 +305,61 @@ TEST_F(EndToEndTest, UnknownCommandLineArgumentIsAUsageError) {
   std::string out;
   EXPECT_EQ(RunProgram({IDBRIDGED_PATH, "--confg", "x"}, "", &out), 2);
   EXPECT_NE(out.find("unknown argument"), std::string::npos) << out;
+}
+
+TEST_F(EndToEndTest, IdbridgectlStatusFindsTheDaemonThroughTheConfigSocket) {
+  StartDaemon();
+  std::string out;
+  EXPECT_EQ(RunProgram({IDBRIDGECTL_PATH, "status", "--config", env_.config_path()}, "", &out), 0) << out;
+  EXPECT_NE(out.find("idbridged 0.1.0 at " + env_.socket_path() + ": ok, protocol 1"), std::string::npos) << out;
+  out.clear();
+  EXPECT_EQ(RunProgram({IDBRIDGECTL_PATH, "status", "--socket", env_.socket_path(), "--json"}, "", &out), 0) << out;
+  EXPECT_NE(out.find("\"files_hash\""), std::string::npos) << out;
+}
+
+TEST_F(EndToEndTest, IdbridgectlStatusWithoutDaemonSaysItCannotReachIt) {
+  std::string out;
+  EXPECT_EQ(RunProgram({IDBRIDGECTL_PATH, "status", "--config", env_.config_path()}, "", &out), 2) << out;
+  EXPECT_NE(out.find("cannot reach idbridged at " + env_.socket_path()), std::string::npos) << out;
+}
+
+TEST_F(EndToEndTest, IdbridgectlReloadSwapsInGoodRulesAndShowsTheErrorsOfBrokenOnes) {
+  StartDaemon();
+  env_.WriteConfig("rules_admin.yaml");
+  std::string out;
+  ASSERT_EQ(RunProgram({IDBRIDGECTL_PATH, "reload", "--config", env_.config_path()}, "", &out), 0) << out;
+  EXPECT_NE(out.find("reloaded: configuration "), std::string::npos) << out;
+  idb_session* s = Login();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(api_.check(s, "work_orders.delete", "Depot A", nullptr), IDB_ALLOW);
+  api_.session_close(s);
+
+  env_.WriteRawConfig("version: 1\nmapings: {}\n");  // typo at line 2, column 1; no daemon.socket either
+  out.clear();
+  EXPECT_EQ(RunProgram({IDBRIDGECTL_PATH, "reload", "--socket", env_.socket_path()}, "", &out), 1) << out;
+  EXPECT_NE(out.find("refused (invalid_config)"), std::string::npos) << out;
+  EXPECT_NE(out.find("idbridge.yaml:2:1:"), std::string::npos) << out;
+  s = Login();  // the old rules stay in force
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(api_.check(s, "work_orders.delete", "Depot A", nullptr), IDB_ALLOW);
+  api_.session_close(s);
+}
+
+TEST_F(EndToEndTest, IdbridgectlRevokeEndsEveryOpenSessionOfTheUser) {
+  StartDaemon();
+  idb_session* s = Login();
+  ASSERT_NE(s, nullptr);
+  ASSERT_EQ(api_.check(s, "work_orders.view", "Depot A", nullptr), IDB_ALLOW);
+  std::string out;
+  ASSERT_EQ(RunProgram({IDBRIDGECTL_PATH, "revoke", kAdminUser, "--config", env_.config_path()}, "", &out), 0)
+      << out;
+  EXPECT_NE(out.find("revoked 1 session(s) of '" + std::string(kAdminUser) + "'"), std::string::npos) << out;
+  EXPECT_EQ(api_.refresh(s), IDB_E_SESSION_UNKNOWN);
+  EXPECT_EQ(api_.check(s, "work_orders.view", "Depot A", nullptr), IDB_DENY);
+  api_.session_close(s);
+  out.clear();
+  EXPECT_EQ(RunProgram({IDBRIDGECTL_PATH, "revoke", "--config", env_.config_path()}, "", &out), 2) << out;
+  EXPECT_NE(out.find("give exactly one user name"), std::string::npos) << out;
 }
 
 TEST_F(EndToEndTest, FleetHostSignsInAndAnswersChecks) {
