@@ -303,75 +303,80 @@ Reply DaemonCore::LoginToken(Secret token, const std::string& application, const
 }
 
 Reply DaemonCore::FlowBegin(const std::string& kind, const Caller& caller) {
-  (void)caller;
   const auto rt = runtime();
   if (rt->auth->oidc.empty()) {
     metrics_.CountLogin("oidc", "unsupported");
     return ErrorReply(501, "unsupported", kind + " login is not configured in idbridged (no oidc section)");
   }
-  if (kind != "device") {
-    // The code flow needs a redirect listener the browser can reach; this
-    // build of idbridged has none (docs/protocol.md).
-    return ErrorReply(501, "unsupported", "browser login is not available in this build; use the device flow");
+  std::string redirect_uri;
+  if (kind == "browser") {
+    std::lock_guard<std::mutex> lock(browser_mu_);
+    redirect_uri = browser_redirect_uri_;
+  }
+  if (kind == "browser" && redirect_uri.empty()) {
+    return ErrorReply(501, "unsupported",
+                      "browser login needs the redirect listener (daemon.oidc_redirect, then a restart); "
+                      "use the device flow");
   }
   const SystemTime now = Now();
-  oidc::OidcFailure last{oidc::OidcError::kProviderError, "no provider offers the device flow", ""};
-  for (const auto& provider : rt->auth->oidc) {
-    auto start = provider->BeginDeviceFlow(now);
-    if (!start.ok()) {
-      last = start.failure();
-      continue;
-    }
-    auto id = NewSessionId();
-    if (!id.ok()) return ErrorReply(500, "internal", "cannot make a flow id");
-    {
-      std::lock_guard<std::mutex> lock(flows_mu_);
-      for (auto it = flows_.begin(); it != flows_.end();) {
-        it = it->second.expires <= now ? flows_.erase(it) : std::next(it);
-      }
-      if (flows_.size() >= kMaxPendingFlows) return ErrorReply(503, "unavailable", "too many pending sign-ins");
-      flows_[*id] = PendingFlow{provider, start->handle, now + start->expires_in};
-    }
-    Reply r;
-    r.body = {{"flow", *id},
-              {"user_code", start->user_code},
-              {"verification_uri", start->verification_uri},
-              {"verification_uri_complete", start->verification_uri_complete},
-              {"interval", start->interval.count()},
-              {"expires_unix", ToUnix(now + start->expires_in)}};
-    return r;
+  auto start = oidc_flows_.Begin(kind == "browser" ? FlowKind::kBrowser : FlowKind::kDevice, rt->auth->oidc,
+                                 redirect_uri, caller.owner, now);
+  if (!start.ok()) {
+    if (start.error() == oidc::OidcError::kTooManyFlows) return ErrorReply(503, "unavailable", start.failure().detail);
+    LogWarn(kind + " login could not start: " + start.failure().ToStatus().ToString());
+    auto [status, code] = PublicLoginError(ToLoginFailure(start.error()));
+    return ErrorReply(status, code, kind + " login could not start: " + oidc::OidcErrorName(start.error()));
   }
-  auto [status, code] = PublicLoginError(ToLoginFailure(last.error));
-  return ErrorReply(status, code, std::string("device login could not start: ") + oidc::OidcErrorName(last.error));
+  Reply r;
+  r.body = {{"flow", start->id},
+            {"user_code", start->user_code},
+            {"verification_uri", start->verification_uri},
+            {"verification_uri_complete", start->verification_uri_complete},
+            {"interval", start->interval_s},
+            {"expires_unix", ToUnix(start->expires)}};
+  return r;
 }
 
 Reply DaemonCore::FlowPoll(const std::string& flow, const Caller& caller) {
-  const SystemTime now = Now();
-  PendingFlow entry;
-  {
-    std::lock_guard<std::mutex> lock(flows_mu_);
-    auto it = flows_.find(flow);
-    if (it == flows_.end() || it->second.expires <= now) {
-      if (it != flows_.end()) flows_.erase(it);
-      return ErrorReply(404, "unknown_session", "unknown or expired sign-in flow");
-    }
-    entry = it->second;
+  FlowPollOutcome polled = oidc_flows_.Poll(flow, caller.owner, Now());
+  if (polled.state == FlowPollOutcome::State::kUnknown) {
+    return ErrorReply(404, "unknown_session", "unknown or expired sign-in flow");
   }
-  auto result = entry.provider->PollDeviceFlow(entry.handle, now);
-  if (!result.ok() && (result.error() == oidc::OidcError::kAuthorizationPending ||
-                       result.error() == oidc::OidcError::kSlowDown)) {
+  if (polled.state == FlowPollOutcome::State::kPending) {
     Reply r = ErrorReply(202, "pending", "waiting for the user to finish signing in");
-    r.body["slow_down"] = result.error() == oidc::OidcError::kSlowDown;
+    r.body["slow_down"] = polled.slow_down;
     return r;
   }
-  {
-    std::lock_guard<std::mutex> lock(flows_mu_);
-    flows_.erase(flow);
+  AuthOutcome outcome = oidc::ToAuthOutcome(*polled.result);
+  const std::string source = polled.provider->source();
+  if (outcome.ok() && outcome.success.identity.source.empty()) outcome.success.identity.source = source;
+  return FinishLogin(outcome, "oidc", source, outcome.ok() ? outcome.success.identity.user : "", caller.client);
+}
+
+void DaemonCore::EnableBrowserFlow(const std::string& redirect_uri) {
+  std::lock_guard<std::mutex> lock(browser_mu_);
+  browser_redirect_uri_ = redirect_uri;
+}
+
+RedirectPage DaemonCore::BrowserRedirect(const std::multimap<std::string, std::string>& query) {
+  auto result = oidc_flows_.HandleRedirect(query, Now());
+  RedirectPage page;
+  page.html = oidc::RedirectPageHtml(result);
+  if (result.ok()) {
+    LogInfo("browser sign-in redirect accepted for " + Log::Quote(result->user) + "; waiting for the app's poll");
+    return page;
   }
-  AuthOutcome outcome = oidc::ToAuthOutcome(result);
-  if (outcome.ok() && outcome.success.identity.source.empty()) outcome.success.identity.source = entry.provider->source();
-  return FinishLogin(outcome, "oidc", entry.provider->source(), outcome.ok() ? outcome.success.identity.user : "",
-                     caller.client);
+  switch (result.error()) {
+    case oidc::OidcError::kInvalidRequest:
+    case oidc::OidcError::kFlowUnknown:
+    case oidc::OidcError::kFlowExpired: page.status = 400; break;
+    case oidc::OidcError::kProviderUnavailable:
+    case oidc::OidcError::kProviderError: page.status = 502; break;
+    default: page.status = 403;
+  }
+  LogWarn(std::string("browser sign-in redirect refused: ") + oidc::OidcErrorName(result.error()) + ": " +
+          Log::Quote(result.failure().detail));
+  return page;
 }
 
 Reply DaemonCore::GetSession(const std::string& id) {
@@ -479,6 +484,11 @@ Reply DaemonCore::Reload(const Caller& caller) {
   }
   if ((*fresh)->settings.socket_path != old->settings.socket_path) {
     LogWarn("daemon.socket changed; the new path takes effect at the next restart");
+  }
+  const auto& a = (*fresh)->settings.oidc_redirect;
+  const auto& b = old->settings.oidc_redirect;
+  if (a.enabled != b.enabled || a.host != b.host || a.port != b.port || a.redirect_uri != b.redirect_uri) {
+    LogWarn("daemon.oidc_redirect changed; it takes effect at the next restart");
   }
   {
     std::lock_guard<std::mutex> lock(runtime_mu_);

@@ -40,6 +40,7 @@
 #include "daemon/daemon_settings.h"
 #include "daemon/login_history_writer.h"
 #include "daemon/metrics.h"
+#include "daemon/oidc_flows.h"
 #include "daemon/session_table.h"
 #include "store/store.h"
 
@@ -71,6 +72,13 @@ struct Reply {
 struct Caller {
   std::string client;  // "uid=1000 gid=1000 pid=42" / "tls 203.0.113.4:5123"
   bool admin = false;  // uid in daemon.admin_uids
+  std::string owner;   // owns the sign-in flows it begins: "uid=1000"; every TLS client: "tls"
+};
+
+// The page the redirect listener answers the browser with.
+struct RedirectPage {
+  int status = 200;
+  std::string html;
 };
 
 Reply ErrorReply(int status, const std::string& code, const std::string& message);
@@ -88,6 +96,13 @@ class DaemonCore {
   Reply LoginToken(Secret token, const std::string& application, const Caller& caller);
   Reply FlowBegin(const std::string& kind, const Caller& caller);  // "device" | "browser"
   Reply FlowPoll(const std::string& flow, const Caller& caller);
+  // The browser flow's redirect (daemon.oidc_redirect listener): checks the
+  // state and lets the provider exchange the code; the app's FlowPoll then
+  // completes. Never creates a session by itself.
+  RedirectPage BrowserRedirect(const std::multimap<std::string, std::string>& query);
+  // Called once the redirect listener serves `redirect_uri`; until then
+  // FlowBegin("browser") answers unsupported.
+  void EnableBrowserFlow(const std::string& redirect_uri);
   Reply GetSession(const std::string& id);
   Reply RefreshSession(const std::string& id);
   Reply Logout(const std::string& id, const Caller& caller);
@@ -116,19 +131,11 @@ class DaemonCore {
   Reply FinishLogin(const AuthOutcome& outcome, const std::string& method, const std::string& source,
                     const std::string& attempted_user, const std::string& client);
 
-  // A device flow started by FlowBegin, polled by FlowPoll. Holds its provider,
-  // so a reload in between does not break it.
-  struct PendingFlow {
-    std::shared_ptr<oidc::OidcProvider> provider;
-    std::string handle;
-    SystemTime expires{};
-  };
-  static constexpr size_t kMaxPendingFlows = 1024;
-
   DaemonOptions options_;
   std::function<SystemTime()> clock_;
-  std::mutex flows_mu_;
-  std::map<std::string, PendingFlow> flows_;  // guarded by flows_mu_; key: flow id (64 hex)
+  OidcFlowTable oidc_flows_;                 // device and browser sign-ins between begin and poll
+  std::mutex browser_mu_;                    // guards browser_redirect_uri_
+  std::string browser_redirect_uri_;         // empty: no redirect listener, no browser flow
   std::unique_ptr<store::Store> store_;
   mutable std::mutex runtime_mu_;            // guards runtime_ (the pointer, not the object)
   std::shared_ptr<const Runtime> runtime_;

@@ -76,11 +76,13 @@ Status DaemonServer::Listen() {
     auto peer = CurrentPeer();
     if (peer) {
       c.client = peer->ToString();
+      c.owner = "uid=" + std::to_string(peer->uid);
       const auto s = core->runtime();
       c.admin = std::find(s->settings.admin_uids.begin(), s->settings.admin_uids.end(), peer->uid) !=
                 s->settings.admin_uids.end();
     } else {
       c.client = "unknown";
+      c.owner = "unknown";
     }
     return c;
   });
@@ -107,6 +109,14 @@ Status DaemonServer::Listen() {
     }
     tls_ = std::move(tls).value();
   }
+  if (rt->settings.oidc_redirect.enabled) {
+    auto redirect = OidcRedirectListener::Start(rt->settings.oidc_redirect, *core_);
+    if (!redirect.ok()) {
+      Stop();
+      return redirect.status();
+    }
+    oidc_redirect_ = std::move(redirect).value();
+  }
   LogInfo("listening on " + socket_path_ + " (config " + rt->config->files_hash.substr(0, 12) + ")");
   return Status::Ok();
 }
@@ -122,6 +132,7 @@ void DaemonServer::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (tls_) tls_->Stop();
+  if (oidc_redirect_) oidc_redirect_->Stop();
   if (server_) server_->stop();
   if (thread_.joinable()) thread_.join();
   if (!socket_path_.empty()) ::unlink(socket_path_.c_str());

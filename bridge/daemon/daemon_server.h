@@ -5,7 +5,8 @@
 // Start() loads the configuration, opens the store, removes a stale socket
 // file (refusing if another daemon answers on it or the path is not a
 // socket), binds, applies daemon.socket_mode, and serves on a worker pool of
-// daemon.threads. Every connection passes the SO_PEERCRED allow-list of the
+// daemon.threads, then starts the optional TCP listeners (daemon.tls,
+// daemon.oidc_redirect). Every connection passes the SO_PEERCRED allow-list of the
 // *current* configuration (a reload changes it for new connections).
 // Ownership: owns the core, the server and its listening thread; Stop() (or
 // the destructor) stops listening, waits for the thread and unlinks the socket.
@@ -18,6 +19,7 @@
 
 #include "common/result.h"
 #include "daemon/daemon_core.h"
+#include "daemon/oidc_redirect_listener.h"
 #include "daemon/tls_listener.h"
 #include "daemon/unix_http_server.h"
 
@@ -43,6 +45,7 @@ class DaemonServer {
   std::unique_ptr<DaemonCore> core_;
   std::unique_ptr<PeerCheckedServer> server_;
   std::unique_ptr<TlsListener> tls_;  // only when daemon.tls is set
+  std::unique_ptr<OidcRedirectListener> oidc_redirect_;  // only when daemon.oidc_redirect is set
   std::string socket_path_;
   std::thread thread_;
   bool stopped_ = false;

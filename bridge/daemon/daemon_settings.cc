@@ -66,6 +66,86 @@ void ParseTls(YamlReader& r, const Config& config, const YAML::Node& node, TlsLi
   tls->enabled = true;
 }
 
+// "127.0.0.1:8765", "localhost:8765", "[::1]:8765" → host (no brackets), port.
+bool SplitHostPort(const std::string& text, std::string* host, int* port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size() || colon + 6 < text.size()) return false;
+  const std::string digits = text.substr(colon + 1);
+  if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  *port = std::stoi(digits);
+  if (*port <= 0 || *port > 65535) return false;
+  std::string h = text.substr(0, colon);
+  if (h.front() == '[') {
+    if (h.size() < 3 || h.back() != ']') return false;
+    h = h.substr(1, h.size() - 2);
+  } else if (h.find(':') != std::string::npos) {
+    return false;  // IPv6 needs brackets
+  }
+  if (h.find_first_of(" /\t\r\n") != std::string::npos) return false;
+  *host = h;
+  return true;
+}
+
+bool IsLoopbackHost(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
+
+// Checks redirect_uri; fills `path`. Returns the problem, or "" when fine.
+std::string CheckRedirectUri(const std::string& uri, int listen_port, std::string* path) {
+  if (uri.size() > 1000) return "is longer than 1000 bytes";
+  if (uri.find_first_of("?# \t\r\n") != std::string::npos ||
+      std::any_of(uri.begin(), uri.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+    return "must not contain a query, a fragment, spaces or control characters";
+  }
+  const bool http = uri.rfind("http://", 0) == 0, https = uri.rfind("https://", 0) == 0;
+  if (!http && !https) return "must start with http:// (loopback) or https://";
+  const std::string rest = uri.substr(http ? 7 : 8);
+  const auto slash = rest.find('/');
+  const std::string authority = rest.substr(0, slash);
+  *path = slash == std::string::npos ? "" : rest.substr(slash);
+  if (path->size() < 2) return "needs a path, e.g. /oidc/callback";
+  if (authority.empty() || authority.find('@') != std::string::npos) return "needs a host (and no user info)";
+  if (http) {
+    std::string host;
+    int port = 0;
+    if (!SplitHostPort(authority, &host, &port) || !IsLoopbackHost(host)) {
+      return "with http:// must name 127.0.0.1, localhost or [::1] and a port (RFC 8252); "
+             "use https:// for a listener behind a reverse proxy";
+    }
+    if (port != listen_port) {
+      return "names port " + std::to_string(port) + " but the listener listens on " + std::to_string(listen_port);
+    }
+  }
+  return "";
+}
+
+void ParseOidcRedirect(YamlReader& r, const YAML::Node& node, OidcRedirectSettings* out) {
+  if (!r.ExpectMap(node, "daemon.oidc_redirect")) return;
+  r.CheckKeys(node, {"listen", "redirect_uri"}, "daemon.oidc_redirect");
+  if (auto listen = r.GetString(node, "listen", false)) {
+    if (!SplitHostPort(*listen, &out->host, &out->port)) {
+      r.Error(YamlReader::Find(node, "listen"),
+              "daemon.oidc_redirect.listen must be HOST:PORT, e.g. \"127.0.0.1:8765\" or \"[::1]:8765\"");
+      return;
+    }
+  }
+  auto uri = r.GetString(node, "redirect_uri", false);
+  if (uri) {
+    out->redirect_uri = *uri;
+  } else if (IsLoopbackHost(out->host)) {
+    const std::string host = out->host == "::1" ? "[::1]" : out->host;
+    out->redirect_uri = "http://" + host + ":" + std::to_string(out->port) + "/oidc/callback";
+  } else {
+    r.Error(node, "daemon.oidc_redirect.redirect_uri is required when listen is not a loopback address "
+                  "(the URL the browser reaches the listener at, registered with the provider)");
+    return;
+  }
+  std::string problem = CheckRedirectUri(out->redirect_uri, out->port, &out->path);
+  if (!problem.empty()) {
+    r.Error(uri ? YamlReader::Find(node, "redirect_uri") : node, "daemon.oidc_redirect.redirect_uri " + problem);
+    return;
+  }
+  out->enabled = true;
+}
+
 }  // namespace
 
 std::optional<DaemonSettings> ParseDaemonSettings(const Config& config, std::vector<Diagnostic>* errors) {
@@ -78,7 +158,7 @@ std::optional<DaemonSettings> ParseDaemonSettings(const Config& config, std::vec
     if (!r.ExpectMap(node, "daemon")) return std::nullopt;
     r.CheckKeys(node,
                 {"socket", "socket_mode", "allowed_uids", "allowed_gids", "admin_uids", "session_ttl",
-                 "session_refresh", "max_sessions", "threads", "local_admin", "tls"},
+                 "session_refresh", "max_sessions", "threads", "local_admin", "tls", "oidc_redirect"},
                 "daemon");
     if (auto v = r.GetString(node, "socket", false)) {
       std::string path = config.ResolvePath(*v);
@@ -116,6 +196,8 @@ std::optional<DaemonSettings> ParseDaemonSettings(const Config& config, std::vec
     if (auto v = r.GetBool(node, "local_admin", false)) s.local_admin = *v;
     YAML::Node tls = YamlReader::Find(node, "tls");
     if (tls.IsDefined() && !tls.IsNull()) ParseTls(r, config, tls, &s.tls);
+    YAML::Node redirect = YamlReader::Find(node, "oidc_redirect");
+    if (redirect.IsDefined() && !redirect.IsNull()) ParseOidcRedirect(r, redirect, &s.oidc_redirect);
   }
   if (!have_allow_list) s.allowed_uids = {own_uid};
   if (s.admin_uids.empty()) {

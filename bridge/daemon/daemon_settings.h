@@ -17,6 +17,9 @@
 //     threads: 8                             # request worker threads
 //     local_admin: true                      # allow break-glass local admin logins
 //     tls: {listen: "0.0.0.0:8443", cert_file: .., key_file: .., client_ca_file: .., client_tokens_file: ..}
+//     oidc_redirect:                         # browser (code + PKCE) sign-in; absent = off
+//       listen: "127.0.0.1:8765"             # HOST:PORT of the redirect listener (default shown)
+//       redirect_uri: http://127.0.0.1:8765/oidc/callback   # default: from a loopback listen
 //
 // Thread-safety: plain values.
 #pragma once
@@ -43,6 +46,20 @@ struct TlsListenerSettings {
   std::string client_tokens_file;  // or one bearer token per line (sha256 compared)
 };
 
+// daemon.oidc_redirect: the plain-HTTP listener that receives the browser's
+// redirect after an OpenID sign-in (RFC 8252 loopback redirect). redirect_uri
+// is what the provider sends the browser to (registered with the provider);
+// the listener serves its path. An http redirect_uri must name a loopback
+// host and the listener's port; anything else must be https:// (a reverse
+// proxy in front of the listener).
+struct OidcRedirectSettings {
+  bool enabled = false;
+  std::string host = "127.0.0.1";  // bind address (IPv6 without brackets)
+  int port = 8765;
+  std::string redirect_uri;        // http://127.0.0.1:8765/oidc/callback
+  std::string path;                // /oidc/callback (the path of redirect_uri)
+};
+
 struct DaemonSettings {
   std::string socket_path = "/run/idbridge/idbridged.sock";
   mode_t socket_mode = 0660;
@@ -55,6 +72,7 @@ struct DaemonSettings {
   int threads = 8;
   bool local_admin = true;
   TlsListenerSettings tls;
+  OidcRedirectSettings oidc_redirect;
 };
 
 // Reads config.daemon (absent = all defaults). Appends diagnostics to `errors`

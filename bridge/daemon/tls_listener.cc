@@ -89,6 +89,7 @@ Result<std::unique_ptr<TlsListener>> TlsListener::Start(const TlsListenerSetting
     Caller c;
     c.client = "tls " + req.remote_addr + ":" + std::to_string(req.remote_port);
     c.admin = false;  // administer locally, over the UNIX socket
+    c.owner = "tls";  // authenticated fleet-app servers share their flows
     return c;
   });
   if (!l->server_->bind_to_port(s.host, s.port)) {

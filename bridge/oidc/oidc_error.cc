@@ -41,7 +41,8 @@ LoginFailure ToLoginFailure(OidcError e) {
     case OidcError::kExpired:
     case OidcError::kFlowExpired: return LoginFailure::kTokenExpired;
     case OidcError::kDenied: return LoginFailure::kBadCredentials;
-    case OidcError::kProviderUnavailable: return LoginFailure::kDirectoryUnavailable;
+    case OidcError::kProviderUnavailable:
+    case OidcError::kProviderError: return LoginFailure::kDirectoryUnavailable;  // provider trouble, not the user's
     case OidcError::kTooManyFlows: return LoginFailure::kThrottled;
     case OidcError::kInternal: return LoginFailure::kInternal;
     default: return LoginFailure::kTokenInvalid;

@@ -477,11 +477,28 @@ std::vector<std::shared_ptr<OidcProvider>> BuildOidcProviders(const YAML::Node& 
 }
 
 std::string RedirectPageHtml(const OidcResult<Identity>& result) {
-  std::string body = result.ok()
-                         ? "<h1>Signed in</h1><p>Signed in as " + HtmlEscape(result.value().user) +
-                               ". You can close this window and return to the application.</p>"
-                         : "<h1>Sign-in failed</h1><p>" + HtmlEscape(OidcErrorName(result.error())) + ": " +
-                               HtmlEscape(result.failure().detail) + "</p>";
+  std::string body;
+  if (result.ok()) {
+    body = "<h1>Signed in</h1><p>Signed in as " + HtmlEscape(result.value().user) +
+           ". You can close this window and return to the application.</p>";
+  } else {
+    const char* what = "The sign-in could not be completed.";
+    switch (result.error()) {
+      case OidcError::kDenied: what = "The sign-in was cancelled or refused at the identity provider."; break;
+      case OidcError::kFlowUnknown:
+        what = "This sign-in link is unknown, expired or was already used.";
+        break;
+      case OidcError::kFlowExpired: what = "The sign-in took too long and expired."; break;
+      case OidcError::kInvalidRequest: what = "The identity provider's answer was incomplete or malformed."; break;
+      case OidcError::kProviderUnavailable:
+      case OidcError::kProviderError: what = "The identity provider could not be reached or answered an error."; break;
+      default: what = "The identity provider's answer was refused."; break;
+    }
+    body = "<h1>Sign-in failed</h1><p>" + std::string(what) +
+           " Return to the application and start the sign-in again.</p><p><small>Reason: " +
+           HtmlEscape(OidcErrorName(result.error())) + ": " + HtmlEscape(result.failure().detail) +
+           "</small></p>";
+  }
   return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>idbridge sign-in</title></head><body>" + body +
          "</body></html>";
 }

@@ -201,12 +201,20 @@ IDB_API idb_status idb_login(idb_client *client, const char *user, const char *p
 IDB_API idb_status idb_login_token(idb_client *client, const char *token, idb_session **out);
 /* Device flow (RFC 8628): show idb_flow_info to the user, then poll. */
 IDB_API idb_status idb_device_begin(idb_client *client, idb_flow **out);
-/* Browser flow (code + PKCE, redirect handled by idbridged). This version of
- * idbridged answers IDB_E_UNSUPPORTED (no redirect listener yet). */
+/* Browser flow (authorization code + PKCE): open idb_flow_info's
+ * verification_uri (the provider's sign-in page; user_code is "") in the
+ * user's browser, then poll. The provider redirects the browser to idbridged's
+ * own listener (daemon.oidc_redirect), which checks and finishes the sign-in;
+ * the next idb_flow_poll gives the session. IDB_E_UNSUPPORTED when idbridged
+ * has no oidc section or no redirect listener. A refusal at the provider
+ * (consent denied) ends the poll with IDB_E_BAD_CREDENTIALS; a flow is only
+ * visible to the process uid that began it (others get IDB_E_SESSION_UNKNOWN). */
 IDB_API idb_status idb_browser_begin(idb_client *client, idb_flow **out);
 IDB_API idb_status idb_flow_info_get(const idb_flow *flow, idb_flow_info **out);
 IDB_API void idb_flow_info_free(idb_flow_info *info);
-/* IDB_E_PENDING until the user finished; then IDB_OK and a session. */
+/* IDB_E_PENDING until the user finished; then IDB_OK and a session, or the
+ * refusal (IDB_E_BAD_CREDENTIALS, IDB_E_TOKEN_INVALID, IDB_E_NO_PROFILE, ...).
+ * After a final answer, or once expired, the flow is IDB_E_SESSION_UNKNOWN. */
 IDB_API idb_status idb_flow_poll(idb_client *client, idb_flow *flow, idb_session **out);
 IDB_API void idb_flow_free(idb_flow *flow);
 

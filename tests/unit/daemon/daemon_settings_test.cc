@@ -98,5 +98,85 @@ TEST(DaemonSettings, SectionThatIsNotAMapIsRefused) {
   EXPECT_FALSE(Parse("daemon: [1, 2]\n").settings.has_value());
 }
 
+// ---- daemon.oidc_redirect (browser sign-in redirect listener) ----
+
+std::string FirstError(const Parsed& p) { return p.errors.empty() ? "" : p.errors[0].ToString(); }
+
+TEST(DaemonSettings, OidcRedirectIsOffWhenAbsent) {
+  Parsed p = Parse("daemon:\n  threads: 2\n");
+  ASSERT_TRUE(p.settings.has_value());
+  EXPECT_FALSE(p.settings->oidc_redirect.enabled);
+}
+
+TEST(DaemonSettings, OidcRedirectDefaultsToTheLoopbackCallback) {
+  Parsed p = Parse("daemon:\n  oidc_redirect: {}\n");
+  ASSERT_TRUE(p.settings.has_value()) << FirstError(p);
+  const auto& r = p.settings->oidc_redirect;
+  EXPECT_TRUE(r.enabled);
+  EXPECT_EQ(r.host, "127.0.0.1");
+  EXPECT_EQ(r.port, 8765);
+  EXPECT_EQ(r.redirect_uri, "http://127.0.0.1:8765/oidc/callback");
+  EXPECT_EQ(r.path, "/oidc/callback");
+}
+
+TEST(DaemonSettings, OidcRedirectOnIpv6LoopbackKeepsBracketsOnlyInTheUri) {
+  Parsed p = Parse("daemon:\n  oidc_redirect:\n    listen: \"[::1]:9000\"\n");
+  ASSERT_TRUE(p.settings.has_value()) << FirstError(p);
+  EXPECT_EQ(p.settings->oidc_redirect.host, "::1");
+  EXPECT_EQ(p.settings->oidc_redirect.redirect_uri, "http://[::1]:9000/oidc/callback");
+}
+
+TEST(DaemonSettings, OidcRedirectBehindAnHttpsProxyServesTheUrisPath) {
+  Parsed p = Parse(
+      "daemon:\n  oidc_redirect:\n    listen: \"0.0.0.0:9000\"\n"
+      "    redirect_uri: https://idbridge.example.com/signin/done\n");
+  ASSERT_TRUE(p.settings.has_value()) << FirstError(p);
+  EXPECT_EQ(p.settings->oidc_redirect.host, "0.0.0.0");
+  EXPECT_EQ(p.settings->oidc_redirect.path, "/signin/done");
+}
+
+TEST(DaemonSettings, OidcRedirectNonLoopbackListenNeedsAnExplicitUri) {
+  Parsed p = Parse("daemon:\n  oidc_redirect:\n    listen: \"0.0.0.0:9000\"\n");
+  EXPECT_FALSE(p.settings.has_value());
+  EXPECT_NE(FirstError(p).find("redirect_uri is required"), std::string::npos) << FirstError(p);
+}
+
+TEST(DaemonSettings, OidcRedirectBadListenIsReportedWithItsLine) {
+  for (const char* listen : {"8765", "127.0.0.1:0", "127.0.0.1:70000", "127.0.0.1:", "::1:8765", "host:80x"}) {
+    Parsed p = Parse(std::string("daemon:\n  oidc_redirect:\n    listen: \"") + listen + "\"\n");
+    EXPECT_FALSE(p.settings.has_value()) << listen;
+    ASSERT_FALSE(p.errors.empty()) << listen;
+    EXPECT_EQ(p.errors[0].line, 3) << listen;
+    EXPECT_NE(p.errors[0].message.find("HOST:PORT"), std::string::npos) << p.errors[0].message;
+  }
+}
+
+TEST(DaemonSettings, OidcRedirectUriMustBeLoopbackHttpOnTheListenPortOrHttps) {
+  const char* bad[] = {
+      "http://fleet.example.com:8765/cb",        // plain http to a real host
+      "http://127.0.0.1:9999/oidc/callback",     // not the listener's port
+      "http://127.0.0.1/oidc/callback",          // no port
+      "ftp://127.0.0.1:8765/cb",                 // scheme
+      "https://idbridge.example.com",            // no path
+      "https://idbridge.example.com/cb?x=1",     // a query
+      "https://idbridge.example.com/cb#frag",    // a fragment
+      "https://user@idbridge.example.com/cb",    // user info
+  };
+  for (const char* uri : bad) {
+    Parsed p = Parse(std::string("daemon:\n  oidc_redirect:\n    listen: \"127.0.0.1:8765\"\n    redirect_uri: \"") +
+                     uri + "\"\n");
+    EXPECT_FALSE(p.settings.has_value()) << uri;
+    ASSERT_FALSE(p.errors.empty()) << uri;
+    EXPECT_EQ(p.errors[0].line, 4) << uri;
+    EXPECT_NE(p.errors[0].message.find("daemon.oidc_redirect.redirect_uri"), std::string::npos) << p.errors[0].message;
+  }
+}
+
+TEST(DaemonSettings, OidcRedirectUnknownKeyIsRefused) {
+  Parsed p = Parse("daemon:\n  oidc_redirect:\n    listne: \"127.0.0.1:8765\"\n");
+  EXPECT_FALSE(p.settings.has_value());
+  EXPECT_NE(FirstError(p).find("listen"), std::string::npos) << FirstError(p);
+}
+
 }  // namespace
 }  // namespace idb::daemon

@@ -233,6 +233,8 @@ TEST(OidcErrors, MapOntoLoginFailures) {
   EXPECT_EQ(ToLoginFailure(OidcError::kWrongAudience), LoginFailure::kTokenInvalid);
   EXPECT_EQ(ToLoginFailure(OidcError::kGroupsOverage), LoginFailure::kTokenInvalid);
   EXPECT_EQ(ToLoginFailure(OidcError::kProviderUnavailable), LoginFailure::kDirectoryUnavailable);
+  EXPECT_EQ(ToLoginFailure(OidcError::kProviderError), LoginFailure::kDirectoryUnavailable);
+  EXPECT_EQ(ToLoginFailure(OidcError::kDenied), LoginFailure::kBadCredentials);
   EXPECT_EQ(ToErrorCode(OidcError::kProviderUnavailable), ErrorCode::kUnavailable);
   EXPECT_STREQ(OidcErrorName(OidcError::kGroupsOverage), "groups_overage");
 }
