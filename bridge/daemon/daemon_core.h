@@ -72,7 +72,7 @@ struct Reply {
 struct Caller {
   std::string client;  // "uid=1000 gid=1000 pid=42" / "tls 203.0.113.4:5123"
   bool admin = false;  // uid in daemon.admin_uids
-  std::string owner;   // owns the sign-in flows it begins: "uid=1000"; every TLS client: "tls"
+  std::string owner = {};  // owns the sign-in flows it begins: "uid=1000"; every TLS client: "tls"
 };
 
 // The page the redirect listener answers the browser with.

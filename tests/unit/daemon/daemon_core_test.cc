@@ -33,8 +33,8 @@ class DaemonCoreTest : public ::testing::Test {
     EXPECT_TRUE(core.ok()) << core.status().ToString();
     return core.ok() ? std::move(core).value() : nullptr;
   }
-  Caller User() { return Caller{"uid=1000 gid=1000 pid=1", false, "uid=1000"}; }
-  Caller Admin() { return Caller{"uid=0 gid=0 pid=1", true, "uid=0"}; }
+  Caller User() { return Caller{"uid=1000 gid=1000 pid=1", false}; }
+  Caller Admin() { return Caller{"uid=0 gid=0 pid=1", true}; }
   Reply LoginAdmin(DaemonCore& core) { return core.Login(kAdminUser, Secret(kAdminPassword), "test", User()); }
 
   DaemonTestEnv env_;
