@@ -177,8 +177,8 @@ Status PrepareFile(const std::string& path, bool create) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::string path, DbHandle db, SqliteStoreOptions options)
-      : path_(std::move(path)), db_(std::move(db)), options_(options) {}
+  SqliteStore(std::string path, DbHandle db, DbHandle read_db, SqliteStoreOptions options)
+      : path_(std::move(path)), db_(std::move(db)), read_db_(std::move(read_db)), options_(options) {}
 
   Result<int64_t> AddOverride(const NewOverride& o, const Actor& actor, SystemTime now) override;
   Status RemoveOverride(int64_t id, const Actor& actor, SystemTime now) override;
@@ -228,13 +228,18 @@ class SqliteStore final : public Store {
   }
   // Inside an open write transaction: appends one chained entry.
   Result<int64_t> AppendLogLocked(const SecurityEvent& e, SystemTime now);
-  Result<std::vector<StoredOverride>> SelectOverrides(const char* where, const std::function<void(Statement&)>& bind);
-  Result<std::optional<UserLimits>> ReadLimitsLocked(const std::string& user);
+  Result<std::vector<StoredOverride>> SelectOverrides(const char* where, const std::function<void(Statement&)>& bind,
+                                                      sqlite3* db = nullptr);
+  Result<std::optional<UserLimits>> ReadLimitsLocked(const std::string& user, sqlite3* db = nullptr);
   Result<std::vector<std::string>> CompareWithReplay(Replay& replay);
 
   std::mutex mu_;
   const std::string path_;
   DbHandle db_;
+  // A second, query-only connection for AdjustmentsFor (guarded by read_mu_);
+  // null if it could not be opened (then db_ serves reads too).
+  std::mutex read_mu_;
+  DbHandle read_db_;
   const SqliteStoreOptions options_;
   int64_t last_prune_ms_ = INT64_MIN;
 };
@@ -267,9 +272,10 @@ Result<int64_t> SqliteStore::AppendLogLocked(const SecurityEvent& e, SystemTime 
 }
 
 Result<std::vector<StoredOverride>> SqliteStore::SelectOverrides(const char* where,
-                                                                 const std::function<void(Statement&)>& bind) {
+                                                                 const std::function<void(Statement&)>& bind,
+                                                                 sqlite3* db) {
   std::string sql = std::string("SELECT ") + kOverrideColumns + " FROM overrides " + where;
-  auto st = Statement::Prepare(db_.get(), sql);
+  auto st = Statement::Prepare(db != nullptr ? db : db_.get(), sql);
   if (!st.ok()) return st.status();
   bind(*st);
   std::vector<StoredOverride> out;
@@ -388,8 +394,8 @@ Result<std::vector<StoredOverride>> SqliteStore::ListOverrides(const std::option
                                [&](Statement& st) { st.Bind(1, user); }));
 }
 
-Result<std::optional<UserLimits>> SqliteStore::ReadLimitsLocked(const std::string& user) {
-  auto st = Statement::Prepare(db_.get(), "SELECT locations, warehouses FROM limits WHERE user = ?");
+Result<std::optional<UserLimits>> SqliteStore::ReadLimitsLocked(const std::string& user, sqlite3* db) {
+  auto st = Statement::Prepare(db != nullptr ? db : db_.get(), "SELECT locations, warehouses FROM limits WHERE user = ?");
   if (!st.ok()) return st.status();
   st->Bind(1, user);
   auto row = st->Step();
@@ -493,14 +499,18 @@ Result<std::vector<std::pair<std::string, UserLimits>>> SqliteStore::ListLimits(
 }
 
 Result<UserAdjustments> SqliteStore::AdjustmentsFor(const std::string& user, SystemTime now) {
-  std::lock_guard<std::mutex> lock(mu_);
+  // The sign-in hot path reads on its own connection: in WAL mode it sees the
+  // last committed snapshot without waiting for a writer's fsync (the login
+  // history group commit) on the main connection's mutex.
+  sqlite3* db = read_db_ ? read_db_.get() : db_.get();
+  std::unique_lock<std::mutex> lock(read_db_ ? read_mu_ : mu_);
   auto run = [&]() -> Result<UserAdjustments> {
-    auto tx = Transaction::BeginRead(db_.get());
+    auto tx = Transaction::BeginRead(db);
     if (!tx.ok()) return tx.status();
     auto rows = SelectOverrides("WHERE user = ?1 AND (expires_ms IS NULL OR expires_ms > ?2) ORDER BY id",
-                                [&](Statement& st) { st.Bind(1, user).Bind(2, ToUnixMillis(now)); });
+                                [&](Statement& st) { st.Bind(1, user).Bind(2, ToUnixMillis(now)); }, db);
     if (!rows.ok()) return rows.status();
-    auto limits = ReadLimitsLocked(user);
+    auto limits = ReadLimitsLocked(user, db);
     if (!limits.ok()) return limits.status();
     UserAdjustments adj;
     for (auto& o : *rows) adj.overrides.push_back(std::move(o.entry));
@@ -1154,7 +1164,25 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Sq
   }
   if (Status s = Exec(db.get(), "PRAGMA synchronous = FULL"); !s.ok()) return named(s);
   if (Status s = Migrate(db.get()); !s.ok()) return named(s);
-  return std::unique_ptr<Store>(new SqliteStore(path, std::move(db), options));
+  // The read connection for the sign-in path (AdjustmentsFor). Best effort:
+  // without it every call uses the main connection, as before.
+  DbHandle read_db;
+  {
+    sqlite3* r = nullptr;
+    int rrc = sqlite3_open_v2(path.c_str(), &r,
+                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE,
+                              nullptr);
+    read_db.reset(r);
+    if (rrc == SQLITE_OK) {
+      sqlite3_busy_timeout(read_db.get(), options.busy_timeout_ms);
+      sqlite3_db_config(read_db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+      sqlite3_db_config(read_db.get(), SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+      if (!Exec(read_db.get(), "PRAGMA query_only = 1").ok()) read_db.reset();
+    } else {
+      read_db.reset();
+    }
+  }
+  return std::unique_ptr<Store>(new SqliteStore(path, std::move(db), std::move(read_db), options));
 }
 
 }  // namespace idb::store

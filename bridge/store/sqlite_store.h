@@ -10,8 +10,11 @@
 //    file readable or writable by group/others is refused;
 //  - schema migrations by `PRAGMA user_version` (schema.h);
 //  - a damaged file is kDataLoss with the path, never a crash or an allow.
-// Ownership: the returned Store owns one connection; close by destroying it.
-// Thread-safety: safe from many threads (one mutex-guarded connection). Other
+// Ownership: the returned Store owns its connections; close by destroying it.
+// Thread-safety: safe from many threads (one mutex-guarded connection for
+// everything, plus a second query-only one, with its own mutex, for
+// AdjustmentsFor — the sign-in path — so a login never waits for the login
+// history's group-commit fsync; WAL gives it the last committed snapshot). Other
 // processes may open the same file at the same time. After fork(), a child must
 // open its own Store.
 #pragma once

@@ -115,3 +115,43 @@ TEST(StoreConcurrency, ManyThreadsShareOneStore) {
 
 }  // namespace
 }  // namespace idb::store
+
+namespace idb::store {
+namespace {
+
+// The sign-in path (AdjustmentsFor) has its own read connection: it answers
+// from the last committed snapshot while a write on the same Store waits for
+// the file's write lock (as the login-history group commit waits for its
+// fsync). With one shared connection it would wait as long as the writer.
+TEST(StoreConcurrency, AdjustmentsAreReadWhileAWriteOfTheSameStoreWaits) {
+  TempDir dir;
+  SqliteStoreOptions o;
+  o.busy_timeout_ms = 3000;
+  auto s = OpenSqliteStore(dir.File("idb.db"), o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  NewOverride g;
+  g.user = "alice";
+  g.permission = "work_orders.view";
+  ASSERT_TRUE((*s)->AddOverride(g, "tester", T("2026-06-01")).ok());
+
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.File("idb.db").c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);  // holds the write lock
+  std::thread writer([&] {
+    LoginRecord r{0, T("2026-06-01"), "bob", "ldap", "ldap:corp", true, "ok", "uid=1", ""};
+    (void)(*s)->RecordLogin(r);  // waits on the busy timeout, inside the Store
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the writer take the Store's connection
+  const auto start = std::chrono::steady_clock::now();
+  auto adj = (*s)->AdjustmentsFor("alice", T("2026-06-01T01:00Z"));
+  const auto took = std::chrono::steady_clock::now() - start;
+  sqlite3_exec(raw, "COMMIT", nullptr, nullptr, nullptr);
+  writer.join();
+  sqlite3_close(raw);
+  ASSERT_TRUE(adj.ok()) << adj.status().ToString();
+  EXPECT_EQ(adj->overrides.size(), 1u);
+  EXPECT_LT(took, std::chrono::milliseconds(1500));
+}
+
+}  // namespace
+}  // namespace idb::store
