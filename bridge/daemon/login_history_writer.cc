@@ -6,6 +6,32 @@
 namespace idb::daemon {
 
 namespace {
+// FNV-1a over every field of the identity, with separators, so two different
+// identities collide only by chance (a collision would skip one known_users
+// update, never a login or a history row).
+uint64_t Fingerprint(const Identity& id) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;  // field separator (0xff never occurs in UTF-8)
+  };
+  mix(id.user);
+  mix(id.source);
+  for (const auto& g : id.groups) {
+    mix(g.dn);
+    mix(g.cn);
+    mix(g.sid);
+    for (const auto& v : g.via) mix(v);
+    mix("\xfe");
+  }
+  for (const auto& [k, vs] : id.claims) {
+    mix(k);
+    for (const auto& v : vs) mix(v);
+    mix("\xfe");
+  }
+  return h;
+}
+
 LoginHistoryWriter::Options Normalized(LoginHistoryWriter::Options o) {
   if (o.max_queue == 0) o.max_queue = 1;
   if (o.batch_rows == 0) o.batch_rows = 1;
@@ -37,14 +63,30 @@ void LoginHistoryWriter::Enqueue(store::LoginRecord record) {
     Commit(one, none);
     return;
   }
-  if (logins_.empty() && users_.empty()) oldest_ = std::chrono::steady_clock::now();
+  const bool first = logins_.empty() && users_.empty();
+  if (first) oldest_ = std::chrono::steady_clock::now();
   logins_.push_back(std::move(record));
   ++enqueued_;
-  work_cv_.notify_one();
+  // Wake the writer only when it has something new to do: the first row
+  // (it waits for work) or a full batch (it waits for the deadline). A wake-up
+  // per row would cost a futile context switch per login.
+  if (first || logins_.size() + users_.size() >= options_.batch_rows) work_cv_.notify_one();
 }
 
 void LoginHistoryWriter::EnqueueIdentity(store::KnownUser user) {
+  const uint64_t fingerprint = Fingerprint(user.identity);
+  const auto now = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mu_);
+  if (options_.identity_refresh.count() > 0) {
+    auto it = remembered_.find(user.identity.user);
+    if (it != remembered_.end() && it->second.fingerprint == fingerprint &&
+        now - it->second.at < options_.identity_refresh) {
+      ++skipped_;
+      return;
+    }
+    if (it == remembered_.end() && remembered_.size() >= options_.max_remembered_users) remembered_.clear();
+    remembered_[user.identity.user] = Remembered{fingerprint, now};
+  }
   WaitForRoom(lock);
   if (stopping_) {
     lock.unlock();
@@ -53,10 +95,14 @@ void LoginHistoryWriter::EnqueueIdentity(store::KnownUser user) {
     Commit(none, one);
     return;
   }
-  if (logins_.empty() && users_.empty()) oldest_ = std::chrono::steady_clock::now();
+  const bool first = logins_.empty() && users_.empty();
+  if (first) oldest_ = std::chrono::steady_clock::now();
   users_.push_back(std::move(user));
   ++enqueued_;
-  work_cv_.notify_one();
+  // Wake the writer only when it has something new to do: the first row
+  // (it waits for work) or a full batch (it waits for the deadline). A wake-up
+  // per row would cost a futile context switch per login.
+  if (first || logins_.size() + users_.size() >= options_.batch_rows) work_cv_.notify_one();
 }
 
 void LoginHistoryWriter::Commit(std::vector<store::LoginRecord>& logins, std::vector<store::KnownUser>& users) {
@@ -125,6 +171,11 @@ void LoginHistoryWriter::Stop() {
 uint64_t LoginHistoryWriter::committed_rows() const {
   std::lock_guard<std::mutex> lock(mu_);
   return committed_;
+}
+
+uint64_t LoginHistoryWriter::skipped_identities() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return skipped_;
 }
 
 uint64_t LoginHistoryWriter::failed_rows() const {

@@ -8,6 +8,11 @@
 // Store::RememberIdentities) as soon as `batch_rows` rows wait or `max_delay`
 // (default 20 ms) after the oldest queued row, whichever is first.
 //
+// Known users: an identity equal to the one this writer last queued for the
+// same user less than `identity_refresh` ago is not written again (it would
+// only move known_users.last_login_ms; login_history has every login's exact
+// time). A changed identity (groups, claims, source) is always written.
+//
 // Durability trade-off: a login's history row is durable within ~max_delay
 // plus one commit AFTER the login has been answered; a crash in that window
 // loses it. Security-log entries are not written here: they stay synchronous.
@@ -30,7 +35,9 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
@@ -44,6 +51,8 @@ class LoginHistoryWriter {
     size_t max_queue = 8192;                      // rows (history + identities) waiting, at most
     size_t batch_rows = 512;                      // commit at once when this many wait
     std::chrono::milliseconds max_delay{20};      // commit at the latest this long after the oldest row
+    std::chrono::seconds identity_refresh{600};    // 0 = write every identity
+    size_t max_remembered_users = 100000;          // memory bound of the identity de-duplication
   };
   // Called on the writer thread after a failed commit: the error and how many
   // rows it lost.
@@ -66,6 +75,7 @@ class LoginHistoryWriter {
 
   uint64_t committed_rows() const;
   uint64_t failed_rows() const;
+  uint64_t skipped_identities() const;  // unchanged identities not written again
 
  private:
   void Run();
@@ -76,7 +86,14 @@ class LoginHistoryWriter {
   const Options options_;
   ErrorHandler on_error_;
 
+  struct Remembered {
+    uint64_t fingerprint = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+
   mutable std::mutex mu_;
+  std::unordered_map<std::string, Remembered> remembered_;  // guarded by mu_; user -> last queued identity
+  uint64_t skipped_ = 0;                                    // guarded by mu_
   std::condition_variable work_cv_;   // writer waits: rows or stop
   std::condition_variable room_cv_;   // producers wait: room in the queue
   std::condition_variable done_cv_;   // Flush() waits: a commit finished

@@ -79,6 +79,25 @@ std::string GenerateLdif() {
   return o.str();
 }
 
+LDAP* Open(const idb::testing::SlapdServer& s);
+int Bind(LDAP* ld, const std::string& dn, const std::string& pw);
+
+// Reads every entry once, so slapd's entry cache and the page cache are warm
+// for whichever benchmark runs first (the first one measured used to pay for
+// a cold server).
+void WarmUp(const idb::testing::SlapdServer& s) {
+  LDAP* ld = Open(s);
+  if (Bind(ld, kServiceDn, kServicePassword) == LDAP_SUCCESS) {
+    for (const char* base : {"ou=People,dc=fleet,dc=test", "ou=Groups,dc=fleet,dc=test"}) {
+      LDAPMessage* res = nullptr;
+      (void)ldap_search_ext_s(ld, base, LDAP_SCOPE_SUBTREE, "(objectClass=*)", nullptr, 0, nullptr, nullptr, nullptr,
+                              0, &res);
+      ldap_msgfree(res);
+    }
+  }
+  ldap_unbind_ext_s(ld, nullptr, nullptr);
+}
+
 idb::testing::SlapdServer* Server() {
   static std::once_flag once;
   static std::unique_ptr<idb::testing::SlapdServer> server;
@@ -92,6 +111,7 @@ idb::testing::SlapdServer* Server() {
       return;
     }
     server = std::move(*s);
+    WarmUp(*server);
   });
   return server.get();
 }
@@ -262,11 +282,15 @@ void BM_PluginDaemonLogin(benchmark::State& state) {
   state.counters["logins_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["failures"] = static_cast<double>(failures);
 }
-BENCHMARK(BM_PluginDaemonLogin)->Threads(1)->Threads(4)->UseRealTime();
 #endif  // IDB_BENCH_WITH_DAEMON
 
+// The ceiling first, then the authenticator, then the full path: each 1 then
+// 4 clients, all on the same (warmed-up) server.
 BENCHMARK(BM_RawLibldapCeiling)->Threads(1)->Threads(4)->UseRealTime();
 BENCHMARK(BM_LdapAuthenticator)->Threads(1)->Threads(4)->UseRealTime();
+#ifdef IDB_BENCH_WITH_DAEMON
+BENCHMARK(BM_PluginDaemonLogin)->Threads(1)->Threads(4)->UseRealTime();
+#endif
 
 }  // namespace
 

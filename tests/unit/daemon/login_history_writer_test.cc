@@ -253,3 +253,53 @@ TEST(LoginHistoryWriter, EnqueueAfterStopIsWrittenNotLost) {
 
 }  // namespace
 }  // namespace idb::daemon
+
+namespace idb::daemon {
+namespace {
+
+store::KnownUser Known(const std::string& user, const std::string& group) {
+  store::KnownUser k;
+  k.identity.user = user;
+  k.identity.source = "ldap:corp";
+  k.identity.groups.push_back({"cn=" + group + ",ou=Groups,dc=fleet,dc=test", group, "", {}});
+  return k;
+}
+
+TEST(LoginHistoryWriter, UnchangedIdentityIsWrittenOncePerRefreshInterval) {
+  FakeStore store;
+  LoginHistoryWriter::Options opt;
+  opt.identity_refresh = std::chrono::hours(1);
+  LoginHistoryWriter writer(store, opt, nullptr);
+  for (int i = 0; i < 5; ++i) writer.EnqueueIdentity(Known("alice", "Mechanics"));
+  writer.Stop();
+  std::lock_guard<std::mutex> lock(store.mu);
+  EXPECT_EQ(store.known, std::vector<std::string>{"alice"});
+  EXPECT_EQ(writer.skipped_identities(), 4u);
+}
+
+TEST(LoginHistoryWriter, ChangedIdentityIsWrittenAgainAtOnce) {
+  FakeStore store;
+  LoginHistoryWriter::Options opt;
+  opt.identity_refresh = std::chrono::hours(1);
+  LoginHistoryWriter writer(store, opt, nullptr);
+  writer.EnqueueIdentity(Known("alice", "Mechanics"));
+  writer.EnqueueIdentity(Known("alice", "Fleet Managers"));  // a group changed
+  writer.EnqueueIdentity(Known("bob", "Mechanics"));
+  writer.Stop();
+  std::lock_guard<std::mutex> lock(store.mu);
+  EXPECT_EQ(store.known, (std::vector<std::string>{"alice", "alice", "bob"}));
+}
+
+TEST(LoginHistoryWriter, ZeroRefreshWritesEveryIdentity) {
+  FakeStore store;
+  LoginHistoryWriter::Options opt;
+  opt.identity_refresh = std::chrono::seconds(0);
+  LoginHistoryWriter writer(store, opt, nullptr);
+  for (int i = 0; i < 3; ++i) writer.EnqueueIdentity(Known("alice", "Mechanics"));
+  writer.Stop();
+  std::lock_guard<std::mutex> lock(store.mu);
+  EXPECT_EQ(store.known.size(), 3u);
+}
+
+}  // namespace
+}  // namespace idb::daemon
