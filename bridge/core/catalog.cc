@@ -140,6 +140,10 @@ bool Catalog::Finish(std::vector<Diagnostic>* errors) {
     all.erase(std::unique(all.begin(), all.end()), all.end());
     p.requires_all = std::move(all);
   }
+  name_order_.resize(permissions_.size());
+  for (PermissionId id = 0; id < permissions_.size(); ++id) name_order_[id] = id;
+  std::sort(name_order_.begin(), name_order_.end(),
+            [&](PermissionId a, PermissionId b) { return permissions_[a].name < permissions_[b].name; });
   return true;
 }
 

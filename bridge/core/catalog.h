@@ -68,6 +68,9 @@ class Catalog {
   const ModuleInfo* FindModule(std::string_view name) const;
   // Permissions in a topological order (requirements first).
   const std::vector<PermissionId>& topo_order() const { return topo_; }
+  // Permissions sorted by name (set by Finish), so the engine emits decisions
+  // already in DecisionSet order.
+  const std::vector<PermissionId>& name_order() const { return name_order_; }
   // Permissions that (transitively) require `id`.
   std::vector<PermissionId> RequiredBy(PermissionId id) const;
   // "unknown permission 'work_order.delete' (did you mean 'work_orders.delete'?)"
@@ -90,6 +93,7 @@ class Catalog {
   std::unordered_map<std::string, PermissionId> by_name_;
   std::unordered_map<std::string, size_t> module_by_name_;
   std::vector<PermissionId> topo_;
+  std::vector<PermissionId> name_order_;
 };
 
 // Loads and validates mappings/catalog.yaml. Returns nullopt with

@@ -6,7 +6,7 @@
 // test is a short scan (binary search above 8 names). No allocation, no lock.
 #include "core/decision_set.h"
 
-#include "core/flat_index.h"
+#include "core/fast_hash.h"
 
 #include <algorithm>
 #include <cstring>
@@ -22,6 +22,11 @@ std::vector<std::string> SortedUnique(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
   return v;
+}
+
+bool IsSortedUnique(const std::vector<std::string>& v) {
+  return std::adjacent_find(v.begin(), v.end(), [](const std::string& a, const std::string& b) { return !(a < b); }) ==
+         v.end();
 }
 
 std::vector<std::string> SetUnion(const std::vector<std::string>& a, const std::vector<std::string>& b) {
@@ -59,7 +64,7 @@ bool ScopeSet::Contains(std::string_view name) const {
   if (items.size() <= 8) {
     in = false;
     for (const auto& i : items) {
-      if (i.size() == name.size() && std::memcmp(i.data(), name.data(), name.size()) == 0) {
+      if (SameString(i, name)) {
         in = true;
         break;
       }
@@ -94,14 +99,23 @@ ScopeSet ScopeSet::Minus(const ScopeSet& o) const {
 
 DecisionSet::DecisionSet(std::string user, bool login_allowed, std::vector<std::string> profiles,
                          std::vector<PermissionDecision> decisions, bool stale)
-    : user_(std::move(user)), login_allowed_(login_allowed), stale_(stale), profiles_(std::move(profiles)) {
-  for (auto& d : decisions) {
-    d.allowed.items = SortedUnique(std::move(d.allowed.items));
-    if (d.allowed.IsEmpty()) continue;
-    decisions_.push_back(std::move(d));
+    : user_(std::move(user)),
+      login_allowed_(login_allowed),
+      stale_(stale),
+      profiles_(std::move(profiles)),
+      decisions_(std::move(decisions)) {
+  // The engine hands everything over sorted and unique: check in one pass and
+  // sort only what is not (same result, no string moves in the common case).
+  for (auto& d : decisions_) {
+    if (!IsSortedUnique(d.allowed.items)) d.allowed.items = SortedUnique(std::move(d.allowed.items));
   }
-  std::sort(decisions_.begin(), decisions_.end(),
-            [](const PermissionDecision& a, const PermissionDecision& b) { return a.permission < b.permission; });
+  std::erase_if(decisions_, [](const PermissionDecision& d) { return d.allowed.IsEmpty(); });
+  auto by_permission = [](const PermissionDecision& a, const PermissionDecision& b) {
+    return a.permission < b.permission;
+  };
+  if (!std::is_sorted(decisions_.begin(), decisions_.end(), by_permission)) {
+    std::sort(decisions_.begin(), decisions_.end(), by_permission);
+  }
   // Duplicates: keep the first (FromJson refuses them; callers should not make them).
   decisions_.erase(std::unique(decisions_.begin(), decisions_.end(),
                                [](const PermissionDecision& a, const PermissionDecision& b) {
@@ -135,8 +149,7 @@ bool DecisionSet::Check(std::string_view permission, std::string_view location,
     if (i == UINT32_MAX) return false;
     if (slots[slot].hash == h) {
       const PermissionDecision& d = decisions_[i];
-      if (d.permission.size() == permission.size() &&
-          std::memcmp(d.permission.data(), permission.data(), permission.size()) == 0) {
+      if (SameString(d.permission, permission)) {
         switch (d.kind) {
           case ScopeKind::kNone: return true;
           case ScopeKind::kLocation:

@@ -14,6 +14,7 @@
 
 #include "core/dn.h"
 #include "core/glob.h"
+#include "core/place_sets.h"
 
 namespace idb {
 namespace {
@@ -27,9 +28,19 @@ struct Scratch {
   std::vector<RuleId> candidates;
   std::vector<std::string> cn_lower;    // per group: lower-case CN (capacity reused across calls)
   std::vector<std::string_view> cns;    // per group: view of cn_lower or of dns[g] ("" = none)
-  std::vector<std::pair<PermissionId, const PermissionBits*>> scoped_grants;
   std::vector<std::string> dns;         // per group: normalised DN (capacity reused; valid when dn_ok)
   std::vector<uint8_t> dn_ok;
+  // CN globs: group indexes bucketed by the first CN character (built lazily).
+  bool by_first_built = false;
+  uint32_t by_first_start[257];
+  std::vector<uint32_t> by_first;
+  // Step 3 (grants, denies, scopes): reused across calls.
+  std::vector<const Rule*> matched;
+  std::vector<ProfileId> profiles;
+  std::vector<const std::string*> place_names;  // place number → name
+  PlaceSets sets;
+  PermissionBits everywhere, loc_kind, wh_kind;
+  std::vector<uint8_t> has_scoped, has_denied, granted_any;
 };
 
 struct Ctx {
@@ -48,6 +59,26 @@ void Fire(Scratch& s, std::span<const uint32_t> leaves, std::string_view what) {
       s.touched.push_back(leaf);
     }
   }
+}
+
+// The groups (indexes, ascending) whose lower-case CN starts with `first`;
+// bucketed once per evaluation, on the first CN glob that asks.
+std::span<const uint32_t> GroupsByFirstCnChar(Scratch& s, unsigned char first) {
+  if (!s.by_first_built) {
+    std::fill(std::begin(s.by_first_start), std::end(s.by_first_start), 0);
+    for (std::string_view cn : s.cns) {
+      if (!cn.empty()) ++s.by_first_start[static_cast<unsigned char>(cn[0]) + 1];
+    }
+    for (size_t k = 1; k < 257; ++k) s.by_first_start[k] += s.by_first_start[k - 1];
+    s.by_first.resize(s.by_first_start[256]);
+    uint32_t next[256];
+    std::copy(s.by_first_start, s.by_first_start + 256, next);
+    for (uint32_t g = 0; g < s.cns.size(); ++g) {
+      if (!s.cns[g].empty()) s.by_first[next[static_cast<unsigned char>(s.cns[g][0])]++] = g;
+    }
+    s.by_first_built = true;
+  }
+  return {s.by_first.data() + s.by_first_start[first], s.by_first_start[first + 1] - s.by_first_start[first]};
 }
 
 void Reason(std::vector<MatchReason>* why, const Matcher& m, std::string_view matched) {
@@ -77,8 +108,17 @@ bool Eval(const Matcher& m, Ctx& c, std::vector<MatchReason>* why) {
       // CNs are lower-case here and CN globs fold case: the first literal
       // character rejects most groups without a call.
       const char first = m.glob_on_dn || m.glob->prefix().empty() ? 0 : m.glob->prefix()[0];
+      if (first) {
+        // Only the groups whose CN starts with that character, in group order.
+        for (uint32_t g : GroupsByFirstCnChar(c.s, static_cast<unsigned char>(first))) {
+          if (m.glob->Matches(c.s.cns[g])) {
+            Reason(why, m, groups[g].dn.empty() ? std::string_view(groups[g].cn) : std::string_view(groups[g].dn));
+            return true;
+          }
+        }
+        return false;
+      }
       for (size_t g = 0; g < groups.size(); ++g) {
-        if (first && (c.s.cns[g].empty() || c.s.cns[g][0] != first)) continue;
         if (m.glob_on_dn) {
           if (c.s.dn_ok[g] && m.glob->Matches(c.s.dns[g])) {
             Reason(why, m, groups[g].dn);
@@ -157,6 +197,7 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
   // for DN globs) and its CN is a view into that normal form when it can be.
   if (s.dns.size() < groups.size()) s.dns.resize(groups.size());
   s.cns.assign(groups.size(), std::string_view());
+  s.by_first_built = false;
   s.dn_ok.assign(groups.size(), 0);
   for (size_t g = 0; g < groups.size(); ++g) {
     const DirectoryGroup& grp = groups[g];
@@ -232,7 +273,8 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
   std::sort(s.candidates.begin(), s.candidates.end());
 
   Ctx ctx{policy, identity, s};
-  std::vector<const Rule*> matched;
+  std::vector<const Rule*>& matched = s.matched;
+  matched.clear();
   for (RuleId r : s.candidates) {
     const Rule& rule = policy.rules()[r];
     std::vector<MatchReason> reasons;
@@ -259,29 +301,74 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
   }
   for (uint32_t leaf : s.touched) s.fired[leaf] = 0;
 
-  // 3. Grants.
-  PermissionBits everywhere(n);
-  std::vector<ScopeSet> scoped(n);  // Nowhere by default
-  std::vector<uint8_t> has_scoped(n, 0);
-  std::vector<ProfileId> profiles;
-  s.scoped_grants.clear();
+  // 3. Grants, overrides, denies, limits and requirements. Places are numbered
+  // (the policy's sorted names, then names only the user's overrides/limits
+  // use) and every per-permission scope is a PlaceSets entry; strings are
+  // made only for the result.
+  const auto& policy_places = policy.place_names();
+  s.place_names.clear();
+  for (const std::string& name : policy_places) s.place_names.push_back(&name);
+  auto place_of = [&](const std::string& name) -> uint32_t {
+    auto it = std::lower_bound(policy_places.begin(), policy_places.end(), name);
+    if (it != policy_places.end() && *it == name) return static_cast<uint32_t>(it - policy_places.begin());
+    for (size_t k = policy_places.size(); k < s.place_names.size(); ++k) {
+      if (*s.place_names[k] == name) return static_cast<uint32_t>(k);
+    }
+    s.place_names.push_back(&name);
+    return static_cast<uint32_t>(s.place_names.size() - 1);
+  };
+  for (const UserOverride& o : adj.overrides) {
+    if (o.location) place_of(*o.location);
+    if (o.warehouse) place_of(*o.warehouse);
+  }
+  if (adj.limits.locations) for (const auto& name : *adj.limits.locations) place_of(name);
+  if (adj.limits.warehouses) for (const auto& name : *adj.limits.warehouses) place_of(name);
+  // Set numbers: scoped grants, denies, effective scopes, then scratch sets.
+  PlaceSets& sets = s.sets;
+  auto kScoped = [](PermissionId p) { return size_t{p}; };
+  auto kDenied = [n](PermissionId p) { return n + p; };
+  auto kEff = [n](PermissionId p) { return 2 * n + p; };
+  const size_t kCur = 3 * n, kNext = kCur + 1, kLocLimit = kCur + 2, kWhLimit = kCur + 3;
+  sets.Reset(3 * n + 4, s.place_names.size());
+  auto to_scope_set = [&](size_t i) { return sets.ToScopeSet(i, s.place_names, policy_places.size()); };
+
+  // Permission kinds as masks, so a scoped rule splits its grant by words.
+  s.loc_kind.Reset(n);
+  s.wh_kind.Reset(n);
+  for (PermissionId p = 0; p < n; ++p) {
+    const ScopeKind k = cat.Get(p).kind;
+    if (k == ScopeKind::kLocation) s.loc_kind.Set(p);
+    if (k == ScopeKind::kWarehouse) s.wh_kind.Set(p);
+  }
+  PermissionBits& everywhere = s.everywhere;
+  everywhere.Reset(n);
+  s.has_scoped.assign(n, 0);
+  std::vector<ProfileId>& profiles = s.profiles;
+  profiles.clear();
   std::vector<std::vector<Provenance>> granted_by(ex ? n : 0), denied_by(ex ? n : 0);
-  for (const Rule* rule : matched) {
+  const size_t perm_words = everywhere.word_count();
+  for (const Rule* rule : s.matched) {
     if (rule->profiles.empty()) continue;
     profiles.insert(profiles.end(), rule->profiles.begin(), rule->profiles.end());
     if (!rule->locations && !rule->warehouses) {
       everywhere.Or(rule->granted);
     } else {
-      rule->granted.ForEach([&](uint32_t p) {
-        const ScopeKind k = cat.Get(p).kind;
-        if (k == ScopeKind::kLocation && rule->locations) {
-          s.scoped_grants.push_back({p, &rule->location_bits});
-        } else if (k == ScopeKind::kWarehouse && rule->warehouses) {
-          s.scoped_grants.push_back({p, &rule->warehouse_bits});
-        } else {
-          everywhere.Set(p);
+      const uint64_t* g = rule->granted.words();
+      for (size_t w = 0; w < perm_words && w < rule->granted.word_count(); ++w) {
+        const uint64_t at_locs = rule->locations ? g[w] & s.loc_kind.words()[w] : 0;
+        const uint64_t at_whs = rule->warehouses ? g[w] & s.wh_kind.words()[w] : 0;
+        everywhere.words()[w] |= g[w] & ~(at_locs | at_whs);
+        for (uint64_t x = at_locs; x; x &= x - 1) {
+          const PermissionId p = static_cast<PermissionId>(w * 64 + static_cast<size_t>(__builtin_ctzll(x)));
+          sets.UnionOnly(kScoped(p), rule->location_bits.words(), rule->location_bits.word_count());
+          s.has_scoped[p] = 1;
         }
-      });
+        for (uint64_t x = at_whs; x; x &= x - 1) {
+          const PermissionId p = static_cast<PermissionId>(w * 64 + static_cast<size_t>(__builtin_ctzll(x)));
+          sets.UnionOnly(kScoped(p), rule->warehouse_bits.words(), rule->warehouse_bits.word_count());
+          s.has_scoped[p] = 1;
+        }
+      }
     }
     if (ex) {
       for (ProfileId pid : rule->profiles) {
@@ -291,26 +378,6 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
                                    ScopeFor(cat.Get(p).kind, rule->locations, rule->warehouses)});
         });
       }
-    }
-  }
-  // Scoped grants: OR the rules' place bitsets per permission, then turn each
-  // into a sorted name list once (place_names() is sorted).
-  const auto& places = policy.place_names();
-  auto names_of = [&](const PermissionBits& b) {
-    std::vector<std::string> names;
-    b.ForEach([&](uint32_t i) { names.push_back(places[i]); });
-    return names;
-  };
-  if (!s.scoped_grants.empty()) {
-    std::vector<PermissionBits> acc(n);
-    for (const auto& [p, bits] : s.scoped_grants) {
-      if (acc[p].size() == 0) acc[p] = PermissionBits(places.size());
-      acc[p].Or(*bits);
-    }
-    for (PermissionId p = 0; p < n; ++p) {
-      if (acc[p].size() == 0) continue;
-      scoped[p] = ScopeSet{false, names_of(acc[p])};
-      has_scoped[p] = 1;
     }
   }
   bool default_applied = false;
@@ -328,6 +395,7 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
   std::sort(profiles.begin(), profiles.end());
   profiles.erase(std::unique(profiles.begin(), profiles.end()), profiles.end());
   std::vector<std::string> profile_names;
+  profile_names.reserve(profiles.size());
   for (ProfileId p : profiles) profile_names.push_back(policy.profiles()[p].name);
   std::sort(profile_names.begin(), profile_names.end());
   const bool login = !profiles.empty();
@@ -341,9 +409,14 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
   }
   if (!login) return DecisionSet(identity.user, false, {}, {});
 
+  // The place an override names for a permission of `kind`; none = everywhere.
+  auto override_place = [](ScopeKind kind, const UserOverride& o) -> const std::string* {
+    if (kind == ScopeKind::kLocation && o.location) return &*o.location;
+    if (kind == ScopeKind::kWarehouse && o.warehouse) return &*o.warehouse;
+    return nullptr;
+  };
   // Overrides (unexpired only).
-  std::vector<ScopeSet> denied(n);
-  std::vector<uint8_t> has_denied(n, 0);
+  s.has_denied.assign(n, 0);
   for (const UserOverride& o : adj.overrides) {
     if (o.expires && *o.expires <= now) {
       if (ex) ex->notes.push_back("override " + std::to_string(o.id) + " (" + o.permission + ") expired; ignored");
@@ -355,110 +428,110 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
         if (ex) ex->notes.push_back("override " + std::to_string(o.id) + ": " + cat.UnknownPermissionMessage(o.permission) + "; ignored");
         continue;
       }
-      const ScopeSet sc = OverrideScope(cat.Get(*id).kind, o);
-      if (sc.IsEverywhere()) {
+      const std::string* place = override_place(cat.Get(*id).kind, o);
+      if (!place) {
         everywhere.Set(*id);
       } else {
-        scoped[*id] = scoped[*id].Union(sc);
-        has_scoped[*id] = 1;
+        sets.UnionOne(kScoped(*id), place_of(*place));
+        s.has_scoped[*id] = 1;
       }
-      if (ex) granted_by[*id].push_back({Provenance::Kind::kOverride, "", "", o.id, "", sc});
+      if (ex) granted_by[*id].push_back({Provenance::Kind::kOverride, "", "", o.id, "", OverrideScope(cat.Get(*id).kind, o)});
     } else {
       const auto ids = policy.ExpandPattern(o.permission);
       if (ids.empty() && ex) ex->notes.push_back("override " + std::to_string(o.id) + ": deny '" + o.permission + "' matches no permission");
       for (PermissionId id : ids) {
-        const ScopeSet sc = OverrideScope(cat.Get(id).kind, o);
-        denied[id] = denied[id].Union(sc);
-        has_denied[id] = 1;
-        if (ex) denied_by[id].push_back({Provenance::Kind::kOverride, "", "", o.id, o.permission, sc});
+        const std::string* place = override_place(cat.Get(id).kind, o);
+        if (!place) {
+          sets.SetEverywhere(kDenied(id));
+        } else {
+          sets.UnionOne(kDenied(id), place_of(*place));
+        }
+        s.has_denied[id] = 1;
+        if (ex) denied_by[id].push_back({Provenance::Kind::kOverride, "", "", o.id, o.permission, OverrideScope(cat.Get(id).kind, o)});
       }
     }
   }
-  // Rule denies: entire denies as flags, scoped ones as OR-ed place bitsets.
-  {
-    std::vector<PermissionBits> acc(n);
-    std::vector<uint8_t> entire(n, 0);
-    for (const Rule* rule : matched) {
-      for (const DenySpec& d : rule->denies) {
-        for (PermissionId id : d.permissions) {
-          const ScopeKind k = cat.Get(id).kind;
-          const PermissionBits* bits = k == ScopeKind::kLocation && d.locations     ? &d.location_bits
-                                       : k == ScopeKind::kWarehouse && d.warehouses ? &d.warehouse_bits
-                                                                                    : nullptr;
-          if (bits) {
-            if (acc[id].size() == 0) acc[id] = PermissionBits(places.size());
-            acc[id].Or(*bits);
-          } else {
-            entire[id] = 1;
-          }
-          if (ex) {
-            denied_by[id].push_back({Provenance::Kind::kRule, rule->name, "", 0, d.pattern,
-                                     ScopeFor(k, d.locations, d.warehouses)});
-          }
+  // Rule denies: a deny with a list of the permission's kind removes those
+  // places, any other removes the permission everywhere.
+  for (const Rule* rule : s.matched) {
+    for (const DenySpec& d : rule->denies) {
+      for (PermissionId id : d.permissions) {
+        const ScopeKind k = cat.Get(id).kind;
+        const PermissionBits* bits = k == ScopeKind::kLocation && d.locations     ? &d.location_bits
+                                     : k == ScopeKind::kWarehouse && d.warehouses ? &d.warehouse_bits
+                                                                                  : nullptr;
+        if (bits) {
+          sets.UnionOnly(kDenied(id), bits->words(), bits->word_count());
+        } else {
+          sets.SetEverywhere(kDenied(id));
         }
-      }
-    }
-    for (PermissionId id = 0; id < n; ++id) {
-      if (entire[id]) {
-        denied[id] = ScopeSet::Everywhere();
-        has_denied[id] = 1;
-      } else if (acc[id].size() != 0) {
-        denied[id] = denied[id].Union(ScopeSet{false, names_of(acc[id])});
-        has_denied[id] = 1;
+        s.has_denied[id] = 1;
+        if (ex) {
+          denied_by[id].push_back({Provenance::Kind::kRule, rule->name, "", 0, d.pattern,
+                                   ScopeFor(k, d.locations, d.warehouses)});
+        }
       }
     }
   }
   // Limits, requirements; topological order so requirements are final first.
-  const ScopeSet loc_limit = adj.limits.locations ? ScopeSet::Only(*adj.limits.locations) : ScopeSet::Everywhere();
-  const ScopeSet wh_limit = adj.limits.warehouses ? ScopeSet::Only(*adj.limits.warehouses) : ScopeSet::Everywhere();
-  std::vector<ScopeSet> eff(n);
-  std::vector<uint8_t> granted_any(n, 0);
+  if (adj.limits.locations) for (const auto& name : *adj.limits.locations) sets.UnionOne(kLocLimit, place_of(name));
+  if (adj.limits.warehouses) for (const auto& name : *adj.limits.warehouses) sets.UnionOne(kWhLimit, place_of(name));
+  s.granted_any.assign(n, 0);
   std::vector<std::vector<std::string>> limited(ex ? n : 0);
   for (PermissionId p : cat.topo_order()) {
     const PermissionInfo& info = cat.Get(p);
-    ScopeSet set;
     if (everywhere.Test(p)) {
-      set = ScopeSet::Everywhere();
-    } else if (has_scoped[p]) {
-      set = scoped[p];
+      sets.SetEverywhere(kCur);
+    } else if (s.has_scoped[p]) {
+      sets.Copy(kCur, kScoped(p));
     } else {
       continue;
     }
-    granted_any[p] = 1;
-    if (has_denied[p]) set = set.Minus(denied[p]);
-    if (info.kind == ScopeKind::kLocation && adj.limits.locations) {
-      ScopeSet limited_set = set.Intersect(loc_limit);
-      if (ex && !(limited_set == set)) limited[p].push_back("user location limit: " + ScopeText(info.kind, loc_limit));
-      set = std::move(limited_set);
-    } else if (info.kind == ScopeKind::kWarehouse && adj.limits.warehouses) {
-      ScopeSet limited_set = set.Intersect(wh_limit);
-      if (ex && !(limited_set == set)) limited[p].push_back("user warehouse limit: " + ScopeText(info.kind, wh_limit));
-      set = std::move(limited_set);
+    s.granted_any[p] = 1;
+    if (s.has_denied[p]) sets.Minus(kCur, kDenied(p));
+    const bool loc_limited = info.kind == ScopeKind::kLocation && adj.limits.locations;
+    const bool wh_limited = info.kind == ScopeKind::kWarehouse && adj.limits.warehouses;
+    if (loc_limited || wh_limited) {
+      const size_t limit = loc_limited ? kLocLimit : kWhLimit;
+      if (ex) {
+        sets.Copy(kNext, kCur);
+        sets.Intersect(kNext, limit);
+        if (!sets.Equal(kNext, kCur)) {
+          limited[p].push_back(std::string(loc_limited ? "user location limit: " : "user warehouse limit: ") +
+                               ScopeText(info.kind, to_scope_set(limit)));
+        }
+      }
+      sets.Intersect(kCur, limit);
     }
     for (PermissionId q : info.requires_direct) {
       const PermissionInfo& req = cat.Get(q);
-      ScopeSet next = set;
+      sets.Copy(kNext, kCur);
       if (req.kind == info.kind) {
-        next = set.Intersect(eff[q]);
-      } else if (eff[q].IsEmpty()) {
-        next = ScopeSet::Nowhere();
+        sets.Intersect(kNext, kEff(q));
+      } else if (sets.IsEmpty(kEff(q))) {
+        sets.SetNowhere(kNext);
       }
-      if (ex && !(next == set)) limited[p].push_back("requires " + req.name + " (" + ScopeText(req.kind, eff[q]) + ")");
-      set = std::move(next);
+      if (ex && !sets.Equal(kNext, kCur)) {
+        limited[p].push_back("requires " + req.name + " (" + ScopeText(req.kind, to_scope_set(kEff(q))) + ")");
+      }
+      sets.Copy(kCur, kNext);
     }
-    eff[p] = std::move(set);
+    sets.Copy(kEff(p), kCur);
   }
+  // The result, in name order (what DecisionSet keeps).
   std::vector<PermissionDecision> decisions;
-  for (PermissionId p = 0; p < n; ++p) {
-    if (!granted_any[p]) continue;
+  decisions.reserve(n);
+  const std::vector<PermissionId>& order = cat.name_order();
+  for (size_t i = 0; i < n; ++i) {
+    const PermissionId p = order.size() == n ? order[i] : static_cast<PermissionId>(i);
+    if (!s.granted_any[p]) continue;
     const PermissionInfo& info = cat.Get(p);
-    if (!eff[p].IsEmpty()) {
-      decisions.push_back({info.name, info.kind, eff[p]});
-    }
+    const bool empty = sets.IsEmpty(kEff(p));
+    if (!empty) decisions.push_back({info.name, info.kind, to_scope_set(kEff(p))});
     if (ex) {
-      EffectivePermission e{info.name, info.kind, eff[p], std::move(granted_by[p]), std::move(denied_by[p]),
-                            std::move(limited[p])};
-      (eff[p].IsEmpty() ? ex->removed : ex->permissions).push_back(std::move(e));
+      EffectivePermission e{info.name, info.kind, to_scope_set(kEff(p)), std::move(granted_by[p]),
+                            std::move(denied_by[p]), std::move(limited[p])};
+      (empty ? ex->removed : ex->permissions).push_back(std::move(e));
     }
   }
   if (ex) {

@@ -15,46 +15,9 @@
 #include <unordered_map>
 #include <vector>
 
-namespace idb {
+#include "core/fast_hash.h"
 
-// Fast 64-bit hash of a short string: two independent 8-byte lanes (short
-// dependency chains), a murmur3 finaliser. Shared with DecisionSet::Check().
-inline uint64_t FastHash(std::string_view s) noexcept {
-  constexpr uint64_t k1 = 0x9E3779B97F4A7C15ULL, k2 = 0xC2B2AE3D27D4EB4FULL;
-  uint64_t a = k1 ^ (s.size() * k2), b = k2;
-  const char* p = s.data();
-  size_t n = s.size();
-  while (n >= 16) {
-    uint64_t w1, w2;
-    std::memcpy(&w1, p, 8);
-    std::memcpy(&w2, p + 8, 8);
-    a = (a ^ w1) * k1;
-    b = (b ^ w2) * k2;
-    a ^= a >> 29;
-    b ^= b >> 31;
-    p += 16;
-    n -= 16;
-  }
-  if (n >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    a = (a ^ w) * k1;
-    a ^= a >> 29;
-    p += 8;
-    n -= 8;
-  }
-  if (n > 0) {
-    uint64_t w = 0;
-    std::memcpy(&w, p, n);
-    b = (b ^ w) * k2;
-    b ^= b >> 31;
-  }
-  uint64_t h = a ^ (b * k1);
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  return h;
-}
+namespace idb {
 
 class FlatIndex {
  public:
@@ -100,7 +63,7 @@ class FlatIndex {
     for (;;) {
       const Slot& slot = slots_[s];
       if (slot.index == UINT32_MAX) return {};
-      if (slot.hash == h && keys_[slot.index] == key) {
+      if (slot.hash == h && SameString(keys_[slot.index], key)) {
         return {ids_.data() + ranges_[slot.index].first, ranges_[slot.index].second};
       }
       s = (s + 1) & mask_;

@@ -16,6 +16,14 @@ class PermissionBits {
   PermissionBits() = default;
   explicit PermissionBits(size_t n) : n_(n), words_((n + 63) / 64, 0) {}
   size_t size() const { return n_; }
+  // Back to n cleared bits, reusing the storage (engine scratch).
+  void Reset(size_t n) {
+    n_ = n;
+    words_.assign((n + 63) / 64, 0);
+  }
+  size_t word_count() const { return words_.size(); }
+  const uint64_t* words() const { return words_.data(); }
+  uint64_t* words() { return words_.data(); }
   void Set(uint32_t i) { words_[i >> 6] |= uint64_t{1} << (i & 63); }
   void Reset(uint32_t i) { words_[i >> 6] &= ~(uint64_t{1} << (i & 63)); }
   bool Test(uint32_t i) const { return (words_[i >> 6] >> (i & 63)) & 1; }
