@@ -111,6 +111,22 @@ TEST(DecisionSet, FromJsonRefusesMalformedInput) {
   }
 }
 
+TEST(DecisionSet, UnsortedInputIsSortedDeduplicatedAndFound) {
+  DecisionSet d("alice", true, {"p"},
+                {{"b.view", ScopeKind::kLocation, ScopeSet{false, {"Z", "A", "Z"}}},
+                 {"a.view", ScopeKind::kNone, ScopeSet::Everywhere()},
+                 {"a.view", ScopeKind::kLocation, ScopeSet::Nowhere()},
+                 {"c.view", ScopeKind::kWarehouse, ScopeSet{true, {"W2", "W1"}}}});
+  ASSERT_EQ(d.decisions().size(), 3u);
+  EXPECT_EQ(d.decisions()[0].permission, "a.view");
+  EXPECT_EQ(d.decisions()[0].kind, ScopeKind::kNone);
+  EXPECT_EQ(d.decisions()[1].allowed.items, (std::vector<std::string>{"A", "Z"}));
+  EXPECT_EQ(d.decisions()[2].allowed.items, (std::vector<std::string>{"W1", "W2"}));
+  EXPECT_TRUE(d.Check("b.view", "Z", ""));
+  EXPECT_FALSE(d.Check("c.view", "", "W1"));
+  EXPECT_TRUE(d.Check("c.view", "", "W3"));
+}
+
 TEST(DecisionSet, ManyPermissionsAllFound) {
   std::vector<PermissionDecision> ds;
   for (int i = 0; i < 1000; ++i) ds.push_back({"m" + std::to_string(i) + ".a", ScopeKind::kNone, ScopeSet::Everywhere()});
