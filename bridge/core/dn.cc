@@ -1,8 +1,16 @@
 // dn.cc — RFC 4514 DN parser and normaliser (see dn.h for the normal form).
+// Normalisation tries two fast paths before the parser: SSE2 bit masks for
+// plain DNs up to 64 bytes, then a one-pass scalar loop for plain DNs with
+// spaces around separators; dn_test checks both against the parser.
 #include "core/dn.h"
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace idb {
 namespace {
@@ -269,6 +277,71 @@ bool FastNormalize(std::string_view s, std::string* out) {
   return true;
 }
 
+#if defined(__SSE2__)
+// SSE2 path for the shape nearly every directory returns: at most 64 bytes,
+// no escapes or specials, and no spaces at either end or next to ',' or '='.
+// Then the normal form is the input with ASCII letters lower-cased, and only
+// the structure (type '=' value {',' type '=' value}) is checked, on bit
+// masks. Returns false for anything else (FastNormalize / the parser decide).
+bool SimdNormalize(std::string_view s, std::string* out) {
+  const size_t len = s.size();
+  if (len < 16 || len > 64) return false;
+  out->resize(len);
+  uint64_t space = 0, comma = 0, eq = 0, reject = 0, alpha = 0, nontype = 0;
+  const __m128i zero = _mm_setzero_si128();
+  // 16-byte chunks straight from the input; the last one ends at len and may
+  // overlap the one before (same bytes, same bits, same output).
+  for (size_t at = 0;;) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + at));
+    auto eqb = [&](char ch) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(ch)); };
+    // Signed compares: bytes >= 0x80 are negative, so never in 'A'..'Z' etc.
+    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)), _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+    const __m128i l = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out->data() + at), l);
+    const __m128i is_alpha = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)), _mm_cmplt_epi8(l, _mm_set1_epi8('z' + 1)));
+    const __m128i is_digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)), _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    const __m128i control = _mm_and_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpgt_epi8(v, _mm_set1_epi8(-1)));
+    __m128i rej = _mm_or_si128(control, eqb(0x7f));
+    rej = _mm_or_si128(rej, _mm_or_si128(eqb('\\'), eqb('"')));
+    rej = _mm_or_si128(rej, _mm_or_si128(eqb('#'), eqb('+')));
+    rej = _mm_or_si128(rej, _mm_or_si128(eqb(';'), _mm_or_si128(eqb('<'), eqb('>'))));
+    const __m128i type_char = _mm_or_si128(_mm_or_si128(is_alpha, is_digit), eqb('-'));
+    auto bits = [&](__m128i m) { return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(m))) << at; };
+    space |= bits(eqb(' '));
+    comma |= bits(eqb(','));
+    eq |= bits(eqb('='));
+    reject |= bits(rej);
+    alpha |= bits(is_alpha);
+    nontype |= bits(_mm_cmpeq_epi8(type_char, zero));
+    if (at + 16 == len) break;
+    at = at + 32 <= len ? at + 16 : len - 16;
+  }
+  const uint64_t valid = len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
+  if (reject & valid) return false;
+  const uint64_t seps = (comma | eq) & valid;
+  const uint64_t near = (seps << 1) | (seps >> 1) | 1 | (uint64_t{1} << (len - 1));
+  if (space & near) return false;
+  // type '=' value {',' type '=' value}: separators alternate '=' ',' ... '='.
+  uint64_t rest = seps;
+  size_t start = 0;
+  for (;;) {
+    if (rest == 0) return false;
+    const size_t e = static_cast<size_t>(__builtin_ctzll(rest));
+    if (!((eq >> e) & 1) || e == start || !((alpha >> start) & 1)) return false;
+    const uint64_t type_bits = ((uint64_t{1} << (e - start)) - 1) << start;  // e - start < 64
+    if (nontype & type_bits) return false;
+    rest &= rest - 1;
+    if (rest == 0) break;
+    const size_t c = static_cast<size_t>(__builtin_ctzll(rest));
+    if (!((comma >> c) & 1)) return false;  // '=' inside a value
+    rest &= rest - 1;
+    start = c + 1;
+    if (start >= len) return false;  // trailing ','
+  }
+  return true;
+}
+#endif
+
 }  // namespace
 
 std::string AsciiLower(std::string_view s) {
@@ -315,16 +388,24 @@ Result<Dn> ParseDn(std::string_view text) {
   return Parser(text).Parse();
 }
 
+// The fast paths, cheapest first; false = only the parser can tell.
+static bool TryFastPaths(std::string_view text, std::string* out) {
+#if defined(__SSE2__)
+  if (SimdNormalize(text, out)) return true;
+#endif
+  return text.size() <= 64 * 1024 && FastNormalize(text, out);
+}
+
 Result<std::string> NormalizeDn(std::string_view text) {
   std::string out;
-  if (text.size() <= 64 * 1024 && FastNormalize(text, &out)) return out;
+  if (TryFastPaths(text, &out)) return out;
   auto dn = ParseDn(text);
   if (!dn.ok()) return dn.status();
   return dn->Normalized();
 }
 
 bool NormalizeDnInto(std::string_view text, std::string* out) {
-  if (text.size() <= 64 * 1024 && FastNormalize(text, out)) return true;
+  if (TryFastPaths(text, out)) return true;
   auto dn = ParseDn(text);
   if (!dn.ok()) return false;
   *out = dn->Normalized();

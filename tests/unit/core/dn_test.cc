@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace idb {
 namespace {
 
@@ -82,6 +84,49 @@ TEST(Dn, NormalizeIntoMatchesNormalize) {
     ASSERT_TRUE(NormalizeDnInto(s, &buf)) << s;
     EXPECT_EQ(buf, *NormalizeDn(s)) << s;
   }
+}
+
+// NormalizeDn takes fast paths for common shapes; on any input it must give
+// exactly what the full parser gives (the same normal form, or an error).
+TEST(Dn, FastPathsAgreeWithTheParserOnRandomDns) {
+  static const char* kPieces[] = {"cn", "CN", "ou", "Ou", "dc", "uid", "x-1", "2.5.4.3", "oid.2.5.4.11", "=", "=",
+                                  ",", ",", ", ", " ,", " = ", " ", "  ", "+", ";", "\\,", "\\2C", "\\", "#04",
+                                  "#", "\"q,r\"", "\"", "a", "Z", "Group 12", "Mechanics", "\xc3\xa9", "-", "<", ">",
+                                  "!", ".", "\x7f", "\t", "TEAM", "Depot A", "Ab"};
+  std::mt19937 rng(2026);
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  int parsed = 0, total = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string dn;
+    if (round % 2 == 0) {
+      // Well-formed shapes with random case, spacing and length (some > 64 bytes).
+      const size_t rdns = 1 + pick(6);
+      for (size_t r = 0; r < rdns; ++r) {
+        if (r) dn += pick(8) == 0 ? ", " : ",";
+        dn += kPieces[pick(7)];
+        dn += pick(10) == 0 ? " = " : "=";
+        for (size_t k = pick(4); k > 0; --k) dn += kPieces[27 + pick(15)];
+      }
+      if (pick(10) == 0) dn = " " + dn;
+      if (pick(10) == 0) dn += " ";
+    } else {
+      for (size_t k = 1 + pick(12); k > 0; --k) dn += kPieces[pick(std::size(kPieces))];
+    }
+    auto want = ParseDn(dn);
+    auto got = NormalizeDn(dn);
+    ++total;
+    ASSERT_EQ(got.ok(), want.ok()) << "'" << dn << "'";
+    if (want.ok()) {
+      ++parsed;
+      ASSERT_EQ(*got, want->Normalized()) << "'" << dn << "'";
+      std::string into = "stale";
+      ASSERT_TRUE(NormalizeDnInto(dn, &into));
+      ASSERT_EQ(into, *got);
+    }
+  }
+  // Both answers must be common, or the comparison proves little.
+  EXPECT_GT(parsed, total / 4);
+  EXPECT_LT(parsed, total - total / 10);
 }
 
 TEST(Dn, MalformedDnsAreRefusedWithAReason) {
