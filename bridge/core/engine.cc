@@ -30,6 +30,8 @@ struct Scratch {
   std::vector<std::string_view> cns;    // per group: view of cn_lower or of dns[g] ("" = none)
   std::vector<std::string> dns;         // per group: normalised DN (capacity reused; valid when dn_ok)
   std::vector<uint8_t> dn_ok;
+  std::vector<uint64_t> dn_hash, cn_hash;  // per group (valid when dn_ok / cns[g] non-empty)
+  std::vector<uint32_t> probe_dn, probe_cn;  // groups that passed an index's filter
   // CN globs: group indexes bucketed by the first CN character (built lazily).
   bool by_first_built = false;
   uint32_t by_first_start[257];
@@ -199,6 +201,11 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
   s.cns.assign(groups.size(), std::string_view());
   s.by_first_built = false;
   s.dn_ok.assign(groups.size(), 0);
+  s.dn_hash.resize(groups.size());
+  s.cn_hash.resize(groups.size());
+  // (a) normalise and hash every group's DN and CN (SIDs are looked up here);
+  // (b) test all hashes against the indexes' filters; (c) probe the few that
+  // pass. Leaves fire in group order within each index, as one loop would.
   for (size_t g = 0; g < groups.size(); ++g) {
     const DirectoryGroup& grp = groups[g];
     std::string& norm = s.dns[g];
@@ -206,7 +213,7 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
     if (!grp.dn.empty()) {
       dn_ok = NormalizeDnInto(grp.dn, &norm);
       if (dn_ok) {
-        Fire(s, index.by_dn.Find(norm), grp.dn);
+        s.dn_hash[g] = FlatIndex::Hash(norm);
         s.dn_ok[g] = 1;
       } else if (ex) {
         ex->notes.push_back("group DN '" + grp.dn + "' does not parse; it can match only by CN/SID");
@@ -235,13 +242,25 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
     }
     if (!cn.empty()) {
       s.cns[g] = cn;
-      Fire(s, index.by_cn.Find(cn), grp.dn.empty() ? std::string_view(grp.cn) : std::string_view(grp.dn));
+      s.cn_hash[g] = FlatIndex::Hash(cn);
     }
     if (!grp.sid.empty()) {
       s.buf.assign(grp.sid);
       for (char& ch : s.buf) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
       Fire(s, index.by_sid.Find(s.buf), grp.sid);
     }
+  }
+  s.probe_dn.clear();
+  s.probe_cn.clear();
+  for (uint32_t g = 0; g < groups.size(); ++g) {
+    if (s.dn_ok[g] && index.by_dn.MayContain(s.dn_hash[g])) s.probe_dn.push_back(g);
+    if (!s.cns[g].empty() && index.by_cn.MayContain(s.cn_hash[g])) s.probe_cn.push_back(g);
+  }
+  for (uint32_t g : s.probe_dn) Fire(s, index.by_dn.Find(s.dns[g], s.dn_hash[g]), groups[g].dn);
+  for (uint32_t g : s.probe_cn) {
+    const DirectoryGroup& grp = groups[g];
+    Fire(s, index.by_cn.Find(s.cns[g], s.cn_hash[g]),
+         grp.dn.empty() ? std::string_view(grp.cn) : std::string_view(grp.dn));
   }
   for (const auto& [key, values] : identity.claims) {
     for (const auto& v : values) {

@@ -55,10 +55,22 @@ class FlatIndex {
   }
 
   std::span<const uint32_t> Find(std::string_view key) const noexcept {
-    if (slots_.empty()) return {};
-    const uint64_t h = FastHash(key);
+    const uint64_t h = Hash(key);
+    return MayContain(h) ? Find(key, h) : std::span<const uint32_t>();
+  }
+
+  // The same in steps, for batches (the engine hashes every group first, then
+  // tests all of them against the filter — independent loads the CPU
+  // overlaps — and probes only those that pass).
+  static uint64_t Hash(std::string_view key) noexcept { return FastHash(key); }
+  // False: `key` with this hash is certainly absent. True: call Find(key, h).
+  bool MayContain(uint64_t h) const noexcept {
+    if (slots_.empty()) return false;
     const uint64_t f = (h >> 32) & filter_mask_;
-    if (!((filter_[f >> 6] >> (f & 63)) & 1)) return {};
+    return (filter_[f >> 6] >> (f & 63)) & 1;
+  }
+  std::span<const uint32_t> Find(std::string_view key, uint64_t h) const noexcept {
+    if (slots_.empty()) return {};
     size_t s = h & mask_;
     for (;;) {
       const Slot& slot = slots_[s];
