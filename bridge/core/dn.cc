@@ -232,7 +232,9 @@ const FastTables kFast;
 
 // Fast path, one pass: a DN whose values need no escaping. Returns false to
 // send anything else to the parser.
-bool FastNormalize(std::string_view s, std::string* out) {
+// *first_rdn_end: length of the first RDN in *out (all of it when one RDN).
+bool FastNormalize(std::string_view s, std::string* out, size_t* first_rdn_end) {
+  *first_rdn_end = std::string::npos;
   out->resize(s.size());
   char* o = out->data();
   size_t n = 0, i = 0;
@@ -269,10 +271,12 @@ bool FastNormalize(std::string_view s, std::string* out) {
     }
     n = keep;
     if (i >= len) break;
+    if (*first_rdn_end == std::string::npos) *first_rdn_end = n;
     o[n++] = ',';
     ++i;
     while (i < len && u[i] == ' ') ++i;
   }
+  if (*first_rdn_end == std::string::npos) *first_rdn_end = n;
   out->resize(n);
   return true;
 }
@@ -283,7 +287,7 @@ bool FastNormalize(std::string_view s, std::string* out) {
 // Then the normal form is the input with ASCII letters lower-cased, and only
 // the structure (type '=' value {',' type '=' value}) is checked, on bit
 // masks. Returns false for anything else (FastNormalize / the parser decide).
-bool SimdNormalize(std::string_view s, std::string* out) {
+bool SimdNormalize(std::string_view s, std::string* out, size_t* first_rdn_end) {
   const size_t len = s.size();
   if (len < 16 || len > 64) return false;
   out->resize(len);
@@ -338,6 +342,7 @@ bool SimdNormalize(std::string_view s, std::string* out) {
     start = c + 1;
     if (start >= len) return false;  // trailing ','
   }
+  *first_rdn_end = comma & valid ? static_cast<size_t>(__builtin_ctzll(comma & valid)) : len;
   return true;
 }
 #endif
@@ -389,23 +394,29 @@ Result<Dn> ParseDn(std::string_view text) {
 }
 
 // The fast paths, cheapest first; false = only the parser can tell.
-static bool TryFastPaths(std::string_view text, std::string* out) {
+static bool TryFastPaths(std::string_view text, std::string* out, size_t* first_rdn_end) {
 #if defined(__SSE2__)
-  if (SimdNormalize(text, out)) return true;
+  if (SimdNormalize(text, out, first_rdn_end)) return true;
 #endif
-  return text.size() <= 64 * 1024 && FastNormalize(text, out);
+  return text.size() <= 64 * 1024 && FastNormalize(text, out, first_rdn_end);
 }
 
 Result<std::string> NormalizeDn(std::string_view text) {
   std::string out;
-  if (TryFastPaths(text, &out)) return out;
+  size_t end;
+  if (TryFastPaths(text, &out, &end)) return out;
   auto dn = ParseDn(text);
   if (!dn.ok()) return dn.status();
   return dn->Normalized();
 }
 
-bool NormalizeDnInto(std::string_view text, std::string* out) {
-  if (TryFastPaths(text, out)) return true;
+bool NormalizeDnInto(std::string_view text, std::string* out, size_t* plain_first_rdn_end) {
+  size_t end;
+  if (TryFastPaths(text, out, &end)) {
+    if (plain_first_rdn_end) *plain_first_rdn_end = end;
+    return true;
+  }
+  if (plain_first_rdn_end) *plain_first_rdn_end = std::string::npos;
   auto dn = ParseDn(text);
   if (!dn.ok()) return false;
   *out = dn->Normalized();

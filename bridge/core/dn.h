@@ -52,7 +52,10 @@ struct Dn {
 // NormalizeDn into a caller-owned buffer (reused across calls: no allocation
 // once it has grown). Returns false (and leaves `out` unspecified) when
 // `text` does not parse.
-bool NormalizeDnInto(std::string_view text, std::string* out);
+// When `plain_first_rdn_end` is given it is set to the length of the first
+// RDN in *out if the normal form has no escapes and no '+' (so "cn=<value>"
+// there is the plain lower-case CN), else to std::string::npos.
+bool NormalizeDnInto(std::string_view text, std::string* out, size_t* plain_first_rdn_end = nullptr);
 // True when both parse and their normal forms are equal.
 bool SameDn(std::string_view a, std::string_view b);
 // Escapes a value for use inside a DN (RFC 4514 §2.4), e.g. "Smith, J" →

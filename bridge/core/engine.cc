@@ -210,8 +210,9 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
     const DirectoryGroup& grp = groups[g];
     std::string& norm = s.dns[g];
     bool dn_ok = false;
+    size_t first_rdn_end = std::string::npos;
     if (!grp.dn.empty()) {
-      dn_ok = NormalizeDnInto(grp.dn, &norm);
+      dn_ok = NormalizeDnInto(grp.dn, &norm, &first_rdn_end);
       if (dn_ok) {
         s.dn_hash[g] = FlatIndex::Hash(norm);
         s.dn_ok[g] = 1;
@@ -225,6 +226,12 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
       lower.assign(grp.cn);
       for (char& ch : lower) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
       cn = lower;
+    } else if (dn_ok && first_rdn_end != std::string::npos) {
+      // A normal form without escapes or '+': the CN is "cn=<value>" up to the
+      // end of the first RDN, or there is none.
+      if (first_rdn_end >= 3 && norm[0] == 'c' && norm[1] == 'n' && norm[2] == '=') {
+        cn = std::string_view(norm).substr(3, first_rdn_end - 3);
+      }
     } else if (dn_ok) {
       // The normal form starts "cn=<lower-case value>," when the first RDN is a
       // plain CN; anything else (escapes, multi-valued) takes the parser.

@@ -120,13 +120,32 @@ TEST(Dn, FastPathsAgreeWithTheParserOnRandomDns) {
       ++parsed;
       ASSERT_EQ(*got, want->Normalized()) << "'" << dn << "'";
       std::string into = "stale";
-      ASSERT_TRUE(NormalizeDnInto(dn, &into));
+      size_t end = 0;
+      ASSERT_TRUE(NormalizeDnInto(dn, &into, &end));
       ASSERT_EQ(into, *got);
+      if (end != std::string::npos) {  // a plain normal form: first RDN up to the first ','
+        ASSERT_EQ(into.find_first_of("\\+"), std::string::npos) << "'" << dn << "'";
+        ASSERT_EQ(end, std::min(into.find(','), into.size())) << "'" << dn << "'";
+      }
     }
   }
   // Both answers must be common, or the comparison proves little.
   EXPECT_GT(parsed, total / 4);
   EXPECT_LT(parsed, total - total / 10);
+}
+
+TEST(Dn, NormalizeIntoReportsTheEndOfAPlainFirstRdn) {
+  std::string out;
+  size_t end = 0;
+  ASSERT_TRUE(NormalizeDnInto("CN=Mechanics,OU=Groups,DC=fleet", &out, &end));  // 16-64 bytes
+  EXPECT_EQ(end, 12u);
+  ASSERT_TRUE(NormalizeDnInto("cn = a , ou=b", &out, &end));  // spaces around separators
+  EXPECT_EQ(out, "cn=a,ou=b");
+  EXPECT_EQ(end, 4u);
+  ASSERT_TRUE(NormalizeDnInto("CN=A Single Long Group Name", &out, &end));
+  EXPECT_EQ(end, out.size());
+  ASSERT_TRUE(NormalizeDnInto("cn=Smith\\, J,ou=People", &out, &end));  // escapes: the parser's form
+  EXPECT_EQ(end, std::string::npos);
 }
 
 TEST(Dn, MalformedDnsAreRefusedWithAReason) {
