@@ -79,6 +79,9 @@ class PlaceSets {
   ScopeSet ToScopeSet(size_t i, const std::vector<const std::string*>& names, size_t sorted_prefix) const {
     ScopeSet out{except(i), {}};
     const uint64_t* b = bits(i);
+    size_t count = 0;
+    for (size_t w = 0; w < words_; ++w) count += static_cast<size_t>(__builtin_popcountll(b[w]));
+    out.items.reserve(count);  // one allocation per set
     bool unsorted = false;
     for (size_t w = 0; w < words_; ++w) {
       uint64_t x = b[w];
