@@ -41,7 +41,7 @@ constexpr uint64_t kP0 = 0xa0761d6478bd642fULL, kP1 = 0xe7037ed1a0b428dbULL, kP2
 
 }  // namespace fast_hash_detail
 
-inline uint64_t FastHash(std::string_view s) noexcept {
+[[gnu::always_inline]] inline uint64_t FastHash(std::string_view s) noexcept {
   using namespace fast_hash_detail;
   const char* p = s.data();
   size_t n = s.size();
