@@ -25,6 +25,7 @@
 // Every change is logged in the security log by the store, in the same
 // transaction, with the actor from store/actor.h.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -658,6 +659,13 @@ int RunLocalAdmin(const Args& args, std::ostream& out, std::ostream& err) {
 
 // --- offline credentials (cached for logins while every directory is down) ---
 
+// Offline credentials are keyed by the account name lower-cased (ASCII), as
+// the directory authenticator stores them: `--user Sam` finds "sam".
+std::string LowerAscii(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 int RunOffline(const Args& args, std::ostream& out, std::ostream& err) {
   auto sub = SubCommand(args, "offline", {"list", "forget"}, err);
   if (!sub) return kError;
@@ -667,6 +675,7 @@ int RunOffline(const Args& args, std::ostream& out, std::ostream& err) {
     std::optional<std::string> user = args.Get("user");
     if (user) {
       if (Status s = ValidateUserName(*user); !s.ok()) return Fail(err, cmd, s);
+      user = LowerAscii(*user);
     }
     auto session = OpenSession(args, cmd, err, false, false);
     if (!session) return kError;
@@ -703,9 +712,10 @@ int RunOffline(const Args& args, std::ostream& out, std::ostream& err) {
   std::optional<std::string> directory = args.Get("directory");
   auto session = OpenSession(args, cmd, err, false, false);
   if (!session) return kError;
-  auto n = session->store->ForgetOfflineCredentials(*user, directory, CurrentActor(), Now());
+  const std::string name = LowerAscii(*user);
+  auto n = session->store->ForgetOfflineCredentials(name, directory, CurrentActor(), Now());
   if (!n.ok()) return Fail(err, cmd, n.status());
-  out << "forgot " << *n << " cached offline credential" << (*n == 1 ? "" : "s") << " of " << Quoted(*user) << "\n";
+  out << "forgot " << *n << " cached offline credential" << (*n == 1 ? "" : "s") << " of " << Quoted(name) << "\n";
   return kOk;
 }
 

@@ -416,7 +416,8 @@ TEST_F(CtlTest, OfflineListShowsCachedCredentialsAndForgetRemovesThemWithAnAudit
   EXPECT_CONTAINS(list.out, "\"corp\"/\"sam\"  stored 2026-06-01");
   EXPECT_CONTAINS(list.out, "1 groups");
   EXPECT_EQ(list.out.find("686868"), std::string::npos);  // never the hash
-  auto forget = Ctl({"offline", "forget", "--user", "sam"});
+  EXPECT_CONTAINS(Ctl({"offline", "list", "--user", "SAM"}).out, "\"corp\"/\"sam\"");  // names are stored lower-case
+  auto forget = Ctl({"offline", "forget", "--user", "Sam"});
   ASSERT_EQ(forget.code, 0) << forget.err;
   EXPECT_CONTAINS(forget.out, "forgot 1 cached offline credential of \"sam\"");
   EXPECT_CONTAINS(Ctl({"offline", "list"}).out, "no cached offline credentials");
