@@ -97,6 +97,15 @@ Status DaemonServer::Listen() {
     server_->stop();
     return Unavailable("cannot chmod " + socket_path_ + ": " + std::strerror(errno));
   }
+  // The redirect listener is up before the first client can begin a browser flow.
+  if (rt->settings.oidc_redirect.enabled) {
+    auto redirect = OidcRedirectListener::Start(rt->settings.oidc_redirect, *core_);
+    if (!redirect.ok()) {
+      Stop();
+      return redirect.status();
+    }
+    oidc_redirect_ = std::move(redirect).value();
+  }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   for (int i = 0; i < 2000 && !server_->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -108,14 +117,6 @@ Status DaemonServer::Listen() {
       return tls.status();
     }
     tls_ = std::move(tls).value();
-  }
-  if (rt->settings.oidc_redirect.enabled) {
-    auto redirect = OidcRedirectListener::Start(rt->settings.oidc_redirect, *core_);
-    if (!redirect.ok()) {
-      Stop();
-      return redirect.status();
-    }
-    oidc_redirect_ = std::move(redirect).value();
   }
   LogInfo("listening on " + socket_path_ + " (config " + rt->config->files_hash.substr(0, 12) + ")");
   return Status::Ok();

@@ -1,6 +1,8 @@
 // oidc_redirect_listener.cc — see oidc_redirect_listener.h.
 #include "daemon/oidc_redirect_listener.h"
 
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -43,6 +45,12 @@ Result<std::unique_ptr<OidcRedirectListener>> OidcRedirectListener::Start(const 
   l->server_->set_read_timeout(5, 0);
   l->server_->set_write_timeout(5, 0);
   l->server_->set_payload_max_length(1024);
+  // httplib's default adds SO_REUSEPORT, which would let a second daemon bind
+  // the same port and receive half of the redirects: SO_REUSEADDR only.
+  l->server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   l->server_->Get(LiteralPattern(s.path), [&core](const httplib::Request& req, httplib::Response& res) {
     RedirectPage page = core.BrowserRedirect(req.params);
     SendPage(res, page.status, page.html);

@@ -17,7 +17,7 @@ const std::vector<std::string> kKeys = {
     "name", "issuer", "client_id", "client_secret_file", "client_secret_env", "client_secret",
     "scopes", "audiences", "allowed_algs", "leeway_seconds", "username_claim", "groups_claim",
     "groups_required", "claims", "http_timeout_ms", "max_token_bytes", "jwks_refetch_seconds",
-    "result_cache_seconds", "flow_timeout_seconds", "tls_ca_file"};  // client_secret: refused with its own message
+    "result_cache_seconds", "flow_timeout_seconds", "tls_ca_file", "introspection"};  // client_secret: refused with its own message
 
 bool IsLoopbackHttp(const std::string& url) {
   for (const char* p : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
@@ -60,6 +60,8 @@ std::string Problem(const OidcProviderConfig& c) {
   if (c.max_token_bytes < 256 || c.max_token_bytes > (1u << 20)) return "'max_token_bytes' must be between 256 and 1048576";
   if (c.http_timeout.count() < 1) return "'http_timeout_ms' must be positive";
   if (c.leeway.count() < 0 || c.leeway.count() > 600) return "'leeway_seconds' must be between 0 and 600";
+  if (c.introspection && c.client_secret_file.empty() && c.client_secret_env.empty())
+    return "'introspection' needs the client's credentials: set client_secret_file or client_secret_env";
   return "";
 }
 
@@ -116,6 +118,7 @@ std::vector<OidcProviderConfig> ParseOidcProviders(const YAML::Node& node, const
       if (auto v = r.GetInt(entry, "result_cache_seconds", false, 0, 3600)) c.result_cache = std::chrono::seconds(*v);
       if (auto v = r.GetInt(entry, "flow_timeout_seconds", false, 30, 3600)) c.flow_timeout = std::chrono::seconds(*v);
       if (auto v = r.GetString(entry, "tls_ca_file", false)) c.tls_ca_file = *v;
+      if (auto v = r.GetBool(entry, "introspection", false)) c.introspection = *v;
       if (errors->size() != before) continue;
       std::string p = Problem(c);
       if (!p.empty()) {

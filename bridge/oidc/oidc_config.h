@@ -28,6 +28,11 @@
 //                                        # exp/nbf are re-checked on every hit
 //       flow_timeout_seconds: 600        # pending browser (code + PKCE) logins
 //       tls_ca_file: ""                  # extra CA bundle for an https issuer
+//       introspection: false             # true: opaque (non-JWT) access tokens are checked at the
+//                                        # provider's introspection_endpoint (RFC 7662) with the
+//                                        # client credentials (a client secret is then required);
+//                                        # active results are cached at most result_cache_seconds
+//                                        # and never past the token's exp
 // Thread-safety: plain values.
 #pragma once
 
@@ -64,6 +69,7 @@ struct OidcProviderConfig {
   std::chrono::seconds result_cache{60};
   std::chrono::seconds flow_timeout{600};
   std::string tls_ca_file;
+  bool introspection = false;
 
   // The audiences an access token may carry (audiences, or {client_id}).
   std::vector<std::string> AcceptedAudiences() const;

@@ -31,6 +31,7 @@ const char* OidcErrorName(OidcError e) {
     case OidcError::kTooManyFlows: return "too_many_flows";
     case OidcError::kInvalidRequest: return "invalid_request";
     case OidcError::kInternal: return "internal";
+    case OidcError::kTokenInactive: return "token_inactive";
   }
   return "unknown";
 }

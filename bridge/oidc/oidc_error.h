@@ -45,6 +45,7 @@ enum class OidcError {
   kTooManyFlows,        // pending-flow table full
   kInvalidRequest,      // caller's input to a flow is malformed (bad redirect URI…)
   kInternal,
+  kTokenInactive,       // introspection (RFC 7662): the provider says the token is not active
 };
 
 // "expired", "wrong_audience", … (stable, for history and JSON).

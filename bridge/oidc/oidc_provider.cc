@@ -1,7 +1,10 @@
 #include "oidc/oidc_provider.h"
 
+#include <openssl/sha.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -85,11 +88,13 @@ OidcResult<ProviderEndpoints> OidcProvider::Discover(SystemTime now) {
   ep.token_endpoint = StringField(doc, "token_endpoint");
   ep.device_authorization_endpoint = StringField(doc, "device_authorization_endpoint");
   ep.jwks_uri = StringField(doc, "jwks_uri");
+  ep.introspection_endpoint = StringField(doc, "introspection_endpoint");
   ep.iss_parameter_supported = doc.value("authorization_response_iss_parameter_supported", false) == true;
   if (ep.token_endpoint.empty() || ep.jwks_uri.empty())
     return fail(OidcError::kProviderError, "discovery document lacks token_endpoint or jwks_uri");
   bool https_issuer = config_.issuer.rfind("https://", 0) == 0;
-  for (const std::string* url : {&ep.authorization_endpoint, &ep.token_endpoint, &ep.device_authorization_endpoint, &ep.jwks_uri}) {
+  for (const std::string* url : {&ep.authorization_endpoint, &ep.token_endpoint, &ep.device_authorization_endpoint,
+                                 &ep.jwks_uri, &ep.introspection_endpoint}) {
     if (url->empty()) continue;
     bool ok = url->rfind("https://", 0) == 0 || (!https_issuer && IsLoopbackHttp(*url));
     if (!ok) return fail(OidcError::kProviderError, "discovery endpoint is not https: " + Printable(*url));
@@ -150,6 +155,7 @@ OidcResult<ValidatedToken> OidcProvider::ValidateToken(std::string_view token, T
 }
 
 OidcResult<ValidatedToken> OidcProvider::ValidateAnyToken(std::string_view token, SystemTime now) {
+  if (config_.introspection && token.find('.') == std::string_view::npos) return IntrospectToken(token, now);
   auto header = DecodeJwsHeader(token, config_.max_token_bytes);
   if (header.ok() && header.value().contains("typ") && header.value()["typ"].is_string()) {
     std::string typ = header.value()["typ"].get<std::string>();
@@ -161,6 +167,65 @@ OidcResult<ValidatedToken> OidcProvider::ValidateAnyToken(std::string_view token
     return as_id;
   auto as_access = ValidateToken(token, TokenKind::kAccessToken, now);
   return as_access.ok() ? as_access : as_id;
+}
+
+OidcResult<ValidatedToken> OidcProvider::IntrospectToken(std::string_view token, SystemTime now) {
+  if (!config_.introspection)
+    return OidcFailure{OidcError::kProviderError, "token introspection is off for this provider (introspection: false)", ""};
+  if (token.size() > config_.max_token_bytes)
+    return OidcFailure{OidcError::kTooLarge, "token of " + std::to_string(token.size()) + " bytes exceeds max_token_bytes " +
+                                                 std::to_string(config_.max_token_bytes), ""};
+  // RFC 6750 b64token characters only (no NUL, spaces or controls).
+  const bool charset_ok = !token.empty() && std::all_of(token.begin(), token.end(), [](unsigned char c) {
+    return std::isalnum(c) || (c != '\0' && std::strchr("-._~+/=", c) != nullptr);  // strchr finds the NUL too
+  });
+  if (!charset_ok) return OidcFailure{OidcError::kMalformed, "opaque token is empty or has characters outside RFC 6750", ""};
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
+  const std::string key(reinterpret_cast<const char*>(digest), sizeof(digest));
+  {
+    std::lock_guard<std::mutex> lock(introspection_mu_);
+    auto it = introspected_.find(key);
+    if (it != introspected_.end()) {
+      if (now < it->second.valid_until && now < it->second.token.expires) return it->second.token;
+      introspected_.erase(it);  // stale: ask the provider again
+    }
+  }
+  std::string endpoint;
+  {
+    std::lock_guard<std::mutex> lock(discovery_mu_);
+    auto ep = Discover(now);
+    if (!ep.ok()) return ep.failure();
+    endpoint = ep->introspection_endpoint;
+  }
+  if (endpoint.empty()) return OidcFailure{OidcError::kProviderError, "provider offers no introspection_endpoint", ""};
+  std::vector<std::pair<std::string, std::string>> form = {{"token", std::string(token)},
+                                                           {"token_type_hint", "access_token"}};
+  introspections_.fetch_add(1);
+  auto res = http_.PostForm(endpoint, form, config_.client_id, &client_secret_);
+  std::fill(form[0].second.begin(), form[0].second.end(), '\0');
+  if (!res.ok()) return OidcFailure{OidcError::kProviderUnavailable, "introspection: " + res.status().message(), ""};
+  nlohmann::json body = nlohmann::json::parse(res->body, nullptr, false);
+  if (res->status != 200 || body.is_discarded() || !body.is_object())
+    return OidcFailure{OidcError::kProviderError,
+                       "introspection answered HTTP " + std::to_string(res->status) +
+                           (body.is_object() ? " " + Printable(StringField(body, "error")) : ""), ""};
+  auto active = body.find("active");
+  if (active == body.end() || !active->is_boolean() || !active->get<bool>())
+    return OidcFailure{OidcError::kTokenInactive, "the provider says the token is not active (revoked, expired or unknown)", ""};
+  if (!body.contains("iss")) body["iss"] = config_.issuer;  // the provider's own answer, over its verified channel
+  auto checked = CheckClaims(config_, nlohmann::json::object(), body, TokenKind::kAccessToken, now);
+  if (!checked.ok()) return checked.failure();
+  if (config_.result_cache.count() > 0) {
+    std::lock_guard<std::mutex> lock(introspection_mu_);
+    if (introspected_.size() >= kMaxIntrospectionCache) {
+      for (auto it = introspected_.begin(); it != introspected_.end();)
+        it = now >= it->second.valid_until || now >= it->second.token.expires ? introspected_.erase(it) : std::next(it);
+      if (introspected_.size() >= kMaxIntrospectionCache) introspected_.clear();
+    }
+    introspected_[key] = IntrospectionEntry{checked.value(), std::min(checked->expires, now + config_.result_cache)};
+  }
+  return checked;
 }
 
 OidcResult<nlohmann::json> OidcProvider::TokenRequest(const std::string& token_endpoint,

@@ -25,6 +25,7 @@
 // Thread-safety: every method is safe for concurrent use.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -66,6 +67,7 @@ struct ProviderEndpoints {
   std::string token_endpoint;
   std::string device_authorization_endpoint;  // empty: no device flow
   std::string jwks_uri;
+  std::string introspection_endpoint;   // empty: no introspection (RFC 7662)
   bool iss_parameter_supported = false;  // RFC 9207
 };
 
@@ -86,7 +88,20 @@ class OidcProvider {
   // at+jwt means an access token; otherwise the ID token rules apply, and an
   // ID-token audience/type refusal is retried under the access-token rules
   // (aud must then be one of `audiences`). The first refusal is reported.
+  // With `introspection: true`, a token that is not a JWS (no '.') is an
+  // opaque access token and goes to IntrospectToken.
   OidcResult<ValidatedToken> ValidateAnyToken(std::string_view token, SystemTime now);
+
+  // Opaque access token (RFC 7662): POSTed to the provider's
+  // introspection_endpoint with client_secret_basic; `active` must be true,
+  // and the answer goes through the access-token claim rules (iss — taken as
+  // the issuer when absent —, aud among `audiences`, exp required, user name,
+  // groups). Active results are cached (by SHA-256 of the token, at most
+  // 10,000) no longer than result_cache_seconds and never past exp; a cache
+  // hit re-checks exp with `now`. kTokenInactive when the provider says
+  // inactive; kProviderError when introspection is off or not offered.
+  OidcResult<ValidatedToken> IntrospectToken(std::string_view token, SystemTime now);
+  uint64_t introspection_count() const { return introspections_.load(); }  // HTTP requests made
 
   OidcResult<DeviceFlowStart> BeginDeviceFlow(SystemTime now);
   // kAuthorizationPending / kSlowDown: not yet; kFlowExpired / kDenied /
@@ -141,6 +156,15 @@ class OidcProvider {
   std::shared_ptr<JwksCache> jwks_;
   std::optional<SystemTime> discovery_failed_at_;
   std::string discovery_error_;
+
+  struct IntrospectionEntry {
+    ValidatedToken token;
+    SystemTime valid_until;  // min(exp, fetched + result_cache)
+  };
+  static constexpr size_t kMaxIntrospectionCache = 10000;
+  std::mutex introspection_mu_;  // guards introspected_
+  std::map<std::string, IntrospectionEntry> introspected_;  // by SHA-256 of the token
+  std::atomic<uint64_t> introspections_{0};
 
   mutable std::mutex flows_mu_;  // guards the tables below
   std::map<std::string, DeviceEntry> device_;       // by handle

@@ -96,6 +96,7 @@ Status OidcTestProvider::Launch() {
   cfg["ttl"] = {{"IdToken", options_.id_token_ttl}, {"AccessToken", options_.access_token_ttl}};
   cfg["access_token_audience"] = options_.access_token_audience;
   cfg["hang"] = options_.hang;
+  cfg["opaque_access_tokens"] = options_.opaque_access_tokens;
   cfg["clients"] = nlohmann::json::array();
   for (const auto& c : options_.clients) {
     nlohmann::json j = {{"client_id", c.client_id},

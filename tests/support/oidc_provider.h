@@ -47,6 +47,7 @@ struct OidcProviderOptions {
   std::vector<OidcTestClient> clients;
   std::vector<OidcTestUser> users;
   bool hang = false;  // accept connections, never answer
+  bool opaque_access_tokens = false;  // opaque access tokens (for introspection) instead of JWTs
 };
 
 // The standard cast: clients fleet-app (secret fleet-secret) and other-app,

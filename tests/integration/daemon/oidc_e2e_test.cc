@@ -56,6 +56,7 @@ struct Api {
   idb_status (*flow_info_get)(const idb_flow*, idb_flow_info**);
   void (*flow_info_free)(idb_flow_info*);
   idb_status (*flow_poll)(idb_client*, idb_flow*, idb_session**);
+  idb_status (*login_token)(idb_client*, const char*, idb_session**);
   void (*flow_free)(idb_flow*);
   int (*check)(const idb_session*, const char*, const char*, const char*);
   idb_status (*session_info_get)(const idb_session*, idb_session_info**);
@@ -79,6 +80,7 @@ struct Api {
     Load(flow_info_get, "idb_flow_info_get");
     Load(flow_info_free, "idb_flow_info_free");
     Load(flow_poll, "idb_flow_poll");
+    Load(login_token, "idb_login_token");
     Load(flow_free, "idb_flow_free");
     Load(check, "idb_check");
     Load(session_info_get, "idb_session_info_get");
@@ -116,7 +118,9 @@ class OidcEndToEnd : public ::testing::Test {
   static void SetUpTestSuite() {
     s_ = new Shared();
     s_->redirect_port = idb::testing::FreeLoopbackPort();
-    auto provider = OidcTestProvider::Start(idb::testing::StandardOidcOptions(s_->redirect_port));
+    auto options = idb::testing::StandardOidcOptions(s_->redirect_port);
+    options.opaque_access_tokens = true;  // token login through introspection
+    auto provider = OidcTestProvider::Start(options);
     if (!provider.ok()) {
       s_->error = "oidc-provider: " + provider.status().ToString();
       return;
@@ -138,7 +142,7 @@ class OidcEndToEnd : public ::testing::Test {
       << "  oidc_redirect:\n    listen: \"127.0.0.1:" << s_->redirect_port << "\"\n"
       << "oidc:\n  - name: corp\n    issuer: " << s_->provider->issuer() << "\n    client_id: fleet-app\n"
       << "    client_secret_env: " << kSecretEnv << "\n    scopes: [openid, profile, email, groups]\n"
-      << "    claims: [department]\n    http_timeout_ms: 5000\n";
+      << "    claims: [department]\n    http_timeout_ms: 5000\n    introspection: true\n";
     s_->env.WriteRawConfig(c.str());
     s_->log_path = dir + "/idbridged.log";
     s_->pid = ::fork();
@@ -472,6 +476,54 @@ TEST_F(OidcEndToEnd, PendingFlowsPerCallerAreBounded) {
   EXPECT_EQ(st, IDB_E_DAEMON_UNAVAILABLE);
   EXPECT_NE(LastError().find("too many pending sign-ins"), std::string::npos) << LastError();
   for (auto* f : flows) api().flow_free(f);
+}
+
+TEST_F(OidcEndToEnd, OpaqueAccessTokenLoginThroughThePluginIsIntrospectedAndMapped) {
+  auto tokens = idb::testing::ObtainTokens(Issuer(), s_->provider->options().clients[0], "alice", "alice-pw");
+  ASSERT_TRUE(tokens.ok()) << tokens.status().ToString();
+  ASSERT_EQ(tokens->access_token.find('.'), std::string::npos) << "expected an opaque access token";
+  idb_session* s = nullptr;
+  ASSERT_EQ(api().login_token(client(), tokens->access_token.c_str(), &s), IDB_OK) << LastError();
+  EXPECT_EQ(api().check(s, "work_orders.edit", "Depot A", nullptr), IDB_ALLOW);
+  EXPECT_EQ(api().check(s, "work_orders.edit", "Depot B", nullptr), IDB_DENY);
+  api().session_close(s);
+  idb_session* none = nullptr;
+  EXPECT_EQ(api().login_token(client(), std::string(43, 'Q').c_str(), &none), IDB_E_TOKEN_INVALID);
+  EXPECT_EQ(none, nullptr);
+}
+
+TEST_F(OidcEndToEnd, RedirectPortAlreadyTakenStopsASecondDaemonWithAClearMessage) {
+  DaemonTestEnv other;
+  std::string config = ReadFile(Env().config_path());
+  for (const std::string* from : {&Env().socket_path(), &Env().store_path()}) {
+    const std::string& to = from == &Env().socket_path() ? other.socket_path() : other.store_path();
+    config.replace(config.find(*from), from->size(), to);
+  }
+  other.WriteRawConfig(config);  // same daemon.oidc_redirect port as the running daemon
+  const std::string log = other.dir() + "/idbridged.log";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(fd, 2);
+    ::execl(IDBRIDGED_PATH, IDBRIDGED_PATH, "--config", other.config_path().c_str(), nullptr);
+    ::_exit(127);
+  }
+  int status = 0;
+  bool exited = false;
+  for (int i = 0; i < 200 && !exited; ++i) {  // at most 10 s
+    exited = ::waitpid(pid, &status, WNOHANG) == pid;
+    if (!exited) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!exited) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    FAIL() << "a second idbridged started on the same redirect port";
+  }
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(ReadFile(log).find("daemon.oidc_redirect: cannot listen on 127.0.0.1:"), std::string::npos)
+      << ReadFile(log);
+  EXPECT_EQ(api().client_ping(client()), IDB_OK);  // the first daemon is untouched
 }
 
 // ---- the daemon's flow table in-process, with an injected clock ----

@@ -329,5 +329,113 @@ TEST_F(OidcTokens, HangingProviderTimesOutWithoutHangingTheCaller) {
   EXPECT_EQ(oidc::ToLoginFailure(r.error()), LoginFailure::kDirectoryUnavailable);
 }
 
+// ---- opaque access tokens through introspection (RFC 7662) ----
+
+// A second provider that issues opaque access tokens (JWT access tokens
+// cannot be introspected at oidc-provider), started once per process.
+class OidcIntrospection : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto options = StandardOidcOptions(RedirectPort());
+    options.opaque_access_tokens = true;
+    auto p = OidcTestProvider::Start(options);
+    if (p.ok()) opaque_ = std::move(p).value().release();
+    else error_ = p.status().ToString();
+  }
+  static void TearDownTestSuite() {
+    delete opaque_;
+    opaque_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(error_.empty()) << error_;
+    auto tokens = ObtainTokens(opaque_->issuer(), opaque_->options().clients[0], "alice", "alice-pw");
+    ASSERT_TRUE(tokens.ok()) << tokens.status().ToString();
+    access_token_ = tokens->access_token;
+    ASSERT_EQ(access_token_.find('.'), std::string::npos) << "expected an opaque access token";
+  }
+  oidc::OidcProviderConfig Config(bool introspection = true) {
+    auto c = TestConfig(opaque_->issuer());
+    c.introspection = introspection;
+    return c;
+  }
+  static OidcTestProvider* opaque_;
+  static std::string error_;
+  std::string access_token_;
+};
+
+OidcTestProvider* OidcIntrospection::opaque_ = nullptr;
+std::string OidcIntrospection::error_;
+
+TEST_F(OidcIntrospection, OpaqueAccessTokenIsAcceptedThroughIntrospection) {
+  auto p = MakeProvider(Config());
+  ASSERT_NE(p, nullptr);
+  auto r = p->ValidateAnyToken(access_token_, Now());
+  ASSERT_TRUE(r.ok()) << oidc::OidcErrorName(r.error()) << ": " << r.failure().detail;
+  EXPECT_EQ(r->identity.user, "alice");
+  EXPECT_EQ(r->identity.source, "oidc:test");
+  ASSERT_EQ(r->identity.groups.size(), 2u);
+  EXPECT_EQ(r->identity.groups[0].cn, "Mechanics");
+  EXPECT_EQ(p->introspection_count(), 1u);
+}
+
+TEST_F(OidcIntrospection, ActiveResultIsCachedButNeverPastExp) {
+  auto p = MakeProvider(Config());
+  ASSERT_NE(p, nullptr);
+  const auto now = Now();
+  auto first = p->IntrospectToken(access_token_, now);
+  ASSERT_TRUE(first.ok()) << first.failure().detail;
+  auto again = p->IntrospectToken(access_token_, now + std::chrono::seconds(5));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(p->introspection_count(), 1u);  // answered from the cache
+  // Past exp (300 s TTL) the cache never answers; the provider is asked and
+  // the answer is refused with the caller's clock.
+  auto late = p->IntrospectToken(access_token_, first->expires + std::chrono::seconds(61));
+  EXPECT_FALSE(late.ok());
+  EXPECT_EQ(p->introspection_count(), 2u);
+}
+
+TEST_F(OidcIntrospection, CacheEntryIsNotUsedBeyondResultCacheSeconds) {
+  auto c = Config();
+  c.result_cache = std::chrono::seconds(10);
+  auto p = MakeProvider(c);
+  ASSERT_NE(p, nullptr);
+  const auto now = Now();
+  ASSERT_TRUE(p->IntrospectToken(access_token_, now).ok());
+  ASSERT_TRUE(p->IntrospectToken(access_token_, now + std::chrono::seconds(11)).ok());
+  EXPECT_EQ(p->introspection_count(), 2u);
+}
+
+TEST_F(OidcIntrospection, UnknownOpaqueTokenIsInactive) {
+  auto p = MakeProvider(Config());
+  ASSERT_NE(p, nullptr);
+  auto r = p->ValidateAnyToken(std::string(43, 'A'), Now());
+  EXPECT_EQ(r.error(), OidcError::kTokenInactive) << r.failure().detail;
+  EXPECT_EQ(oidc::ToLoginFailure(r.error()), LoginFailure::kTokenInvalid);
+}
+
+TEST_F(OidcIntrospection, OpaqueGarbageIsRefusedBeforeAnyRequest) {
+  auto p = MakeProvider(Config());
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->IntrospectToken(std::string("abc\0def", 7), Now()).error(), OidcError::kMalformed);
+  EXPECT_EQ(p->IntrospectToken("has space", Now()).error(), OidcError::kMalformed);
+  EXPECT_EQ(p->IntrospectToken(std::string(1 << 20, 'A'), Now()).error(), OidcError::kTooLarge);
+  EXPECT_EQ(p->introspection_count(), 0u);
+}
+
+TEST_F(OidcIntrospection, WithoutIntrospectionAnOpaqueTokenIsMalformed) {
+  auto p = MakeProvider(Config(/*introspection=*/false));
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->ValidateAnyToken(access_token_, Now()).error(), OidcError::kMalformed);
+  EXPECT_EQ(p->introspection_count(), 0u);
+}
+
+TEST_F(OidcIntrospection, TokenForAnotherAudienceIsRefusedAfterIntrospection) {
+  auto c = Config();
+  c.audiences = {"some-other-api"};
+  auto p = MakeProvider(c);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->ValidateAnyToken(access_token_, Now()).error(), OidcError::kWrongAudience);
+}
+
 }  // namespace
 }  // namespace idb::testing

@@ -14,7 +14,8 @@
 //     "clients": [ { client_id, client_secret?, redirect_uris, ... } ],
 //     "users": [ { "id": "alice", "password": "...", "email": "...",
 //                  "groups": ["Mechanics"], "overage": false, "no_groups": false } ],
-//     "hang": false }                        // true: accept connections, never answer
+//     "hang": false,                         // true: accept connections, never answer
+//     "opaque_access_tokens": false }        // true: opaque access tokens (introspection tests)
 // Prints "READY <port>" on stdout once listening. Stopped by SIGTERM.
 import http from 'node:http';
 import fs from 'node:fs';
@@ -116,8 +117,8 @@ async function startProvider() {
         getResourceServerInfo: () => ({
           scope: 'openid profile email groups',
           audience: cfg.access_token_audience || 'fleet-app',
-          accessTokenFormat: 'jwt',
-          jwt: { sign: { alg: 'RS256' } },
+          accessTokenFormat: cfg.opaque_access_tokens ? 'opaque' : 'jwt',
+          ...(cfg.opaque_access_tokens ? {} : { jwt: { sign: { alg: 'RS256' } } }),
         }),
       },
     },

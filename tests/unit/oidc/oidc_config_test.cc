@@ -23,6 +23,7 @@ oidc:
     claims: [department]
     leeway_seconds: 30
     groups_required: true
+    introspection: true
 )";
 
 TEST(OidcConfig, ParsesAFullEntry) {
@@ -35,6 +36,7 @@ TEST(OidcConfig, ParsesAFullEntry) {
   EXPECT_EQ(p.groups_claim, "realm_access.roles");
   EXPECT_EQ(p.leeway, std::chrono::seconds(30));
   EXPECT_TRUE(p.groups_required);
+  EXPECT_TRUE(p.introspection);
   EXPECT_EQ(p.allowed_algs, (std::vector<std::string>{"RS256", "ES256"}));
   EXPECT_EQ(p.AcceptedAudiences(), std::vector<std::string>{"abc"});
 }
@@ -79,7 +81,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"LeewayNotInt", "    issuer: https://idp\n    client_id: a\n    leeway_seconds: soon\n", "integer"},
         BadCase{"BadGroupsPath", "    issuer: https://idp\n    client_id: a\n    groups_claim: a..b\n", "dotted path"},
         BadCase{"ScopesNotList", "    issuer: https://idp\n    client_id: a\n    scopes: openid\n", "list"},
-        BadCase{"BoolNotBool", "    issuer: https://idp\n    client_id: a\n    groups_required: maybe\n", "true or false"}),
+        BadCase{"BoolNotBool", "    issuer: https://idp\n    client_id: a\n    groups_required: maybe\n", "true or false"},
+        BadCase{"IntrospectionWithoutSecret", "    issuer: https://idp\n    client_id: a\n    introspection: true\n",
+                "client_secret_file or client_secret_env"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(OidcConfig, DuplicateNamesAreRefused) {
