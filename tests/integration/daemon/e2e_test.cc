@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "daemon_test_env.h"
+#include "plugin_api.h"
 #include "idbridge.h"
 
 namespace {
@@ -28,44 +29,9 @@ using idb::daemon::testing::DaemonTestEnv;
 using idb::daemon::testing::kAdminPassword;
 using idb::daemon::testing::kAdminUser;
 
-// The plugin's functions, resolved with dlsym like a host does.
-struct Api {
-  void* lib = nullptr;
-  idb_status (*client_open)(const idb_client_options*, idb_client**);
-  void (*client_close)(idb_client*);
-  idb_status (*client_ping)(idb_client*);
-  idb_status (*login)(idb_client*, const char*, const char*, idb_session**);
-  int (*check)(const idb_session*, const char*, const char*, const char*);
-  idb_status (*refresh)(idb_session*);
-  void (*session_close)(idb_session*);
-  size_t (*last_error)(char*, size_t);
+using Api = idb::daemon::testing::PluginApi;
 
-  template <typename T>
-  void Load(T*& fn, const char* name) {
-    fn = reinterpret_cast<T*>(::dlsym(lib, name));
-    if (fn == nullptr) throw std::runtime_error(std::string("dlsym ") + name);
-  }
-  Api() {
-    lib = ::dlopen(IDB_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
-    if (lib == nullptr) throw std::runtime_error(::dlerror());
-    Load(client_open, "idb_client_open");
-    Load(client_close, "idb_client_close");
-    Load(client_ping, "idb_client_ping");
-    Load(login, "idb_login");
-    Load(check, "idb_check");
-    Load(refresh, "idb_session_refresh");
-    Load(session_close, "idb_session_close");
-    Load(last_error, "idb_last_error");
-  }
-  ~Api() { ::dlclose(lib); }
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+std::string ReadFile(const std::string& path) { return idb::daemon::testing::ReadWholeFile(path); }
 
 // Runs a program, feeding `input` on stdin; returns exit status and stdout+stderr.
 int RunProgram(const std::vector<std::string>& argv, const std::string& input, std::string* output) {

@@ -28,6 +28,7 @@
 
 #include "daemon/oidc_flows.h"
 #include "daemon_test_env.h"
+#include "plugin_api.h"
 #include "idbridge.h"
 #include "oidc/oidc_provider.h"
 #include "oidc_provider.h"
@@ -45,58 +46,9 @@ using idb::testing::QueryParams;
 
 constexpr const char* kSecretEnv = "IDB_E2E_OIDC_CLIENT_SECRET";
 
-// The plugin's functions, resolved with dlsym like a host does.
-struct Api {
-  void* lib = nullptr;
-  idb_status (*client_open)(const idb_client_options*, idb_client**);
-  void (*client_close)(idb_client*);
-  idb_status (*client_ping)(idb_client*);
-  idb_status (*device_begin)(idb_client*, idb_flow**);
-  idb_status (*browser_begin)(idb_client*, idb_flow**);
-  idb_status (*flow_info_get)(const idb_flow*, idb_flow_info**);
-  void (*flow_info_free)(idb_flow_info*);
-  idb_status (*flow_poll)(idb_client*, idb_flow*, idb_session**);
-  idb_status (*login_token)(idb_client*, const char*, idb_session**);
-  void (*flow_free)(idb_flow*);
-  int (*check)(const idb_session*, const char*, const char*, const char*);
-  idb_status (*session_info_get)(const idb_session*, idb_session_info**);
-  void (*session_info_free)(idb_session_info*);
-  void (*session_close)(idb_session*);
-  size_t (*last_error)(char*, size_t);
+using Api = idb::daemon::testing::PluginApi;
 
-  template <typename T>
-  void Load(T*& fn, const char* name) {
-    fn = reinterpret_cast<T*>(::dlsym(lib, name));
-    if (fn == nullptr) throw std::runtime_error(std::string("dlsym ") + name);
-  }
-  Api() {
-    lib = ::dlopen(IDB_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
-    if (lib == nullptr) throw std::runtime_error(::dlerror());
-    Load(client_open, "idb_client_open");
-    Load(client_close, "idb_client_close");
-    Load(client_ping, "idb_client_ping");
-    Load(device_begin, "idb_device_begin");
-    Load(browser_begin, "idb_browser_begin");
-    Load(flow_info_get, "idb_flow_info_get");
-    Load(flow_info_free, "idb_flow_info_free");
-    Load(flow_poll, "idb_flow_poll");
-    Load(login_token, "idb_login_token");
-    Load(flow_free, "idb_flow_free");
-    Load(check, "idb_check");
-    Load(session_info_get, "idb_session_info_get");
-    Load(session_info_free, "idb_session_info_free");
-    Load(session_close, "idb_session_close");
-    Load(last_error, "idb_last_error");
-  }
-  ~Api() { ::dlclose(lib); }
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+std::string ReadFile(const std::string& path) { return idb::daemon::testing::ReadWholeFile(path); }
 
 // Mapping rules on the provider's groups claim (alice: Mechanics; bob: Drivers).
 constexpr const char* kRules = R"(version: 1
