@@ -28,14 +28,78 @@ Status SqliteError(sqlite3* db, int rc, std::string_view context) {
   }
 }
 
-Result<Statement> Statement::Prepare(sqlite3* db, std::string_view sql) {
+namespace {
+
+Result<sqlite3_stmt*> PrepareRaw(sqlite3* db, std::string_view sql, unsigned flags) {
   sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-  if (rc != SQLITE_OK) {
+  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), flags, &stmt, nullptr);
+  if (rc != SQLITE_OK || stmt == nullptr) {
     sqlite3_finalize(stmt);
-    return SqliteError(db, rc, "preparing a store query");
+    return SqliteError(db, rc == SQLITE_OK ? SQLITE_MISUSE : rc, "preparing a store query");
   }
-  return Statement(db, stmt);
+  return stmt;
+}
+
+}  // namespace
+
+Result<Statement> Statement::Prepare(sqlite3* db, std::string_view sql) {
+  auto stmt = PrepareRaw(db, sql, 0);
+  if (!stmt.ok()) return stmt.status();
+  return Statement(db, *stmt, nullptr);
+}
+
+void Statement::Release::operator()(sqlite3_stmt* s) const noexcept {
+  if (cache != nullptr) {
+    cache->Return(s);
+  } else {
+    sqlite3_finalize(s);
+  }
+}
+
+StatementCache::~StatementCache() {
+  for (auto& [sql, stmts] : idle_) {
+    for (sqlite3_stmt* s : stmts) sqlite3_finalize(s);
+  }
+}
+
+Result<Statement> StatementCache::Prepare(std::string_view sql) {
+  auto it = idle_.find(std::string(sql));
+  if (it != idle_.end() && !it->second.empty()) {
+    sqlite3_stmt* s = it->second.back();
+    it->second.pop_back();
+    return Statement(db_, s, this);
+  }
+  auto stmt = PrepareRaw(db_, sql, SQLITE_PREPARE_PERSISTENT);
+  if (!stmt.ok()) return stmt.status();
+  return Statement(db_, *stmt, this);
+}
+
+Status StatementCache::Run(std::string_view sql) {
+  auto st = Prepare(sql);
+  if (!st.ok()) return st.status();
+  return st->Run();
+}
+
+size_t StatementCache::idle_count() const {
+  size_t n = 0;
+  for (const auto& [sql, stmts] : idle_) n += stmts.size();
+  return n;
+}
+
+void StatementCache::Return(sqlite3_stmt* s) noexcept {
+  // A reset statement holds no read or write lock; clearing the bindings
+  // drops the copies of the last values (user names, hashes) it kept.
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  try {
+    auto& stmts = idle_[sqlite3_sql(s)];
+    if (stmts.size() < kIdlePerSql) {
+      stmts.push_back(s);
+      return;
+    }
+  } catch (...) {  // out of memory: finalizing is always correct
+  }
+  sqlite3_finalize(s);
 }
 
 Statement& Statement::Check(int rc, int index) {
@@ -115,21 +179,36 @@ Status Exec(sqlite3* db, const char* sql) {
 
 Result<Transaction> Transaction::BeginWrite(sqlite3* db) {
   IDB_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE"));
-  return Transaction(db);
+  return Transaction(db, nullptr);
 }
 
 Result<Transaction> Transaction::BeginRead(sqlite3* db) {
   IDB_RETURN_IF_ERROR(Exec(db, "BEGIN DEFERRED"));
-  return Transaction(db);
+  return Transaction(db, nullptr);
+}
+
+Result<Transaction> Transaction::BeginWrite(StatementCache& cache) {
+  IDB_RETURN_IF_ERROR(cache.Run("BEGIN IMMEDIATE"));
+  return Transaction(cache.db(), &cache);
+}
+
+Result<Transaction> Transaction::BeginRead(StatementCache& cache) {
+  IDB_RETURN_IF_ERROR(cache.Run("BEGIN DEFERRED"));
+  return Transaction(cache.db(), &cache);
 }
 
 Transaction::~Transaction() {
-  if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  if (!open_) return;
+  try {
+    if (cache_ != nullptr && cache_->Run("ROLLBACK").ok()) return;
+  } catch (...) {  // out of memory: the uncached ROLLBACK below
+  }
+  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 Status Transaction::Commit() {
   if (!open_) return Internal("commit of a finished transaction");
-  Status s = Exec(db_, "COMMIT");
+  Status s = cache_ != nullptr ? cache_->Run("COMMIT") : Exec(db_, "COMMIT");
   if (s.ok()) open_ = false;  // on failure the destructor rolls back
   return s;
 }

@@ -233,13 +233,18 @@ class SqliteStore final : public Store {
   Result<std::optional<UserLimits>> ReadLimitsLocked(const std::string& user, sqlite3* db = nullptr);
   Result<std::vector<std::string>> CompareWithReplay(Replay& replay);
 
+  // The cache of the connection `db` (db_ when null).
+  StatementCache& CacheFor(sqlite3* db) { return db != nullptr && db == read_db_.get() ? read_cache_ : cache_; }
+
   std::mutex mu_;
   const std::string path_;
   DbHandle db_;
+  StatementCache cache_{db_.get()};  // guarded by mu_; destroyed before db_ closes
   // A second, query-only connection for AdjustmentsFor (guarded by read_mu_);
   // null if it could not be opened (then db_ serves reads too).
   std::mutex read_mu_;
   DbHandle read_db_;
+  StatementCache read_cache_{read_db_.get()};  // guarded by read_mu_
   const SqliteStoreOptions options_;
   int64_t last_prune_ms_ = INT64_MIN;
 };
@@ -247,7 +252,7 @@ class SqliteStore final : public Store {
 Status ValidateActor(const Actor& actor) { return ValidateName(actor, "actor"); }
 
 Result<int64_t> SqliteStore::AppendLogLocked(const SecurityEvent& e, SystemTime now) {
-  auto head = Statement::Prepare(db_.get(), "SELECT seq, hash FROM security_log_head WHERE id = 1");
+  auto head = cache_.Prepare( "SELECT seq, hash FROM security_log_head WHERE id = 1");
   if (!head.ok()) return head.status();
   auto row = head->Step();
   if (!row.ok()) return row.status();
@@ -257,14 +262,14 @@ Result<int64_t> SqliteStore::AppendLogLocked(const SecurityEvent& e, SystemTime 
   const int64_t ms = ToUnixMillis(now);
   auto hash = ChainHash(prev, seq, ms, e);
   if (!hash.ok()) return hash.status();
-  auto ins = Statement::Prepare(db_.get(),
+  auto ins = cache_.Prepare(
                                 "INSERT INTO security_log (seq, time_ms, actor, action, target, before, after, "
                                 "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!ins.ok()) return ins.status();
   ins->Bind(1, seq).Bind(2, ms).Bind(3, e.actor).Bind(4, e.action).Bind(5, e.target).Bind(6, e.before);
   ins->Bind(7, e.after).Bind(8, prev).Bind(9, *hash);
   IDB_RETURN_IF_ERROR(ins->Run());
-  auto upd = Statement::Prepare(db_.get(), "UPDATE security_log_head SET seq = ?, hash = ? WHERE id = 1");
+  auto upd = cache_.Prepare( "UPDATE security_log_head SET seq = ?, hash = ? WHERE id = 1");
   if (!upd.ok()) return upd.status();
   upd->Bind(1, seq).Bind(2, *hash);
   IDB_RETURN_IF_ERROR(upd->Run());
@@ -275,7 +280,7 @@ Result<std::vector<StoredOverride>> SqliteStore::SelectOverrides(const char* whe
                                                                  const std::function<void(Statement&)>& bind,
                                                                  sqlite3* db) {
   std::string sql = std::string("SELECT ") + kOverrideColumns + " FROM overrides " + where;
-  auto st = Statement::Prepare(db != nullptr ? db : db_.get(), sql);
+  auto st = CacheFor(db).Prepare( sql);
   if (!st.ok()) return st.status();
   bind(*st);
   std::vector<StoredOverride> out;
@@ -300,7 +305,7 @@ Result<int64_t> SqliteStore::AddOverride(const NewOverride& o, const Actor& acto
                            FormatUtcTime(now) + ")");
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<int64_t> {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
     const int64_t now_ms = ToUnixMillis(now);
     auto dup = SelectOverrides(
@@ -315,7 +320,7 @@ Result<int64_t> SqliteStore::AddOverride(const NewOverride& o, const Actor& acto
       return AlreadyExists("override #" + std::to_string(dup->front().entry.id) + " already does " +
                            EffectName(o.effect) + " " + o.permission + " for " + Quoted(o.user) +
                            " with the same scope; remove it first to change it");
-    auto ins = Statement::Prepare(db_.get(),
+    auto ins = cache_.Prepare(
                                   "INSERT INTO overrides (user, effect, permission, location, warehouse, "
                                   "expires_ms, reason, actor, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!ins.ok()) return ins.status();
@@ -341,12 +346,12 @@ Status SqliteStore::RemoveOverride(int64_t id, const Actor& actor, SystemTime no
   IDB_RETURN_IF_ERROR(ValidateActor(actor));
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
     auto rows = SelectOverrides("WHERE id = ?", [&](Statement& st) { st.Bind(1, id); });
     if (!rows.ok()) return rows.status();
     if (rows->empty()) return NotFound("no override #" + std::to_string(id));
-    auto del = Statement::Prepare(db_.get(), "DELETE FROM overrides WHERE id = ?");
+    auto del = cache_.Prepare( "DELETE FROM overrides WHERE id = ?");
     if (!del.ok()) return del.status();
     del->Bind(1, id);
     IDB_RETURN_IF_ERROR(del->Run());
@@ -366,7 +371,7 @@ Result<int64_t> SqliteStore::RemoveOverrides(const OverrideKey& key, const Actor
   IDB_RETURN_IF_ERROR(ValidateActor(actor));
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<int64_t> {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
     auto rows = SelectOverrides(
         "WHERE user = ?1 AND permission = ?2 AND location IS ?3 AND warehouse IS ?4 ORDER BY id",
@@ -375,7 +380,7 @@ Result<int64_t> SqliteStore::RemoveOverrides(const OverrideKey& key, const Actor
     if (rows->empty())
       return NotFound("no override of " + key.permission + " for " + Quoted(key.user) + " with that scope");
     for (const auto& o : *rows) {
-      auto del = Statement::Prepare(db_.get(), "DELETE FROM overrides WHERE id = ?");
+      auto del = cache_.Prepare( "DELETE FROM overrides WHERE id = ?");
       if (!del.ok()) return del.status();
       del->Bind(1, o.entry.id);
       IDB_RETURN_IF_ERROR(del->Run());
@@ -395,7 +400,7 @@ Result<std::vector<StoredOverride>> SqliteStore::ListOverrides(const std::option
 }
 
 Result<std::optional<UserLimits>> SqliteStore::ReadLimitsLocked(const std::string& user, sqlite3* db) {
-  auto st = Statement::Prepare(db != nullptr ? db : db_.get(), "SELECT locations, warehouses FROM limits WHERE user = ?");
+  auto st = CacheFor(db).Prepare( "SELECT locations, warehouses FROM limits WHERE user = ?");
   if (!st.ok()) return st.status();
   st->Bind(1, user);
   auto row = st->Step();
@@ -419,7 +424,7 @@ Status SqliteStore::UpdateLimits(const std::string& user, const LimitsUpdate& up
   IDB_RETURN_IF_ERROR(ValidateList(u.warehouses.value, "warehouse"));
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
     auto before = ReadLimitsLocked(user);
     if (!before.ok()) return before.status();
@@ -427,12 +432,12 @@ Status SqliteStore::UpdateLimits(const std::string& user, const LimitsUpdate& up
     if (u.locations.change) after.locations = u.locations.value;
     if (u.warehouses.change) after.warehouses = u.warehouses.value;
     if (!after.locations && !after.warehouses) {
-      auto del = Statement::Prepare(db_.get(), "DELETE FROM limits WHERE user = ?");
+      auto del = cache_.Prepare( "DELETE FROM limits WHERE user = ?");
       if (!del.ok()) return del.status();
       del->Bind(1, user);
       IDB_RETURN_IF_ERROR(del->Run());
     } else {
-      auto up = Statement::Prepare(db_.get(),
+      auto up = cache_.Prepare(
                                    "INSERT INTO limits (user, locations, warehouses, actor, updated_ms) "
                                    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (user) DO UPDATE SET "
                                    "locations = ?2, warehouses = ?3, actor = ?4, updated_ms = ?5");
@@ -454,12 +459,12 @@ Status SqliteStore::ClearLimits(const std::string& user, const Actor& actor, Sys
   IDB_RETURN_IF_ERROR(ValidateActor(actor));
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
     auto before = ReadLimitsLocked(user);
     if (!before.ok()) return before.status();
     if (!*before) return NotFound("no limits are set for " + Quoted(user));
-    auto del = Statement::Prepare(db_.get(), "DELETE FROM limits WHERE user = ?");
+    auto del = cache_.Prepare( "DELETE FROM limits WHERE user = ?");
     if (!del.ok()) return del.status();
     del->Bind(1, user);
     IDB_RETURN_IF_ERROR(del->Run());
@@ -480,7 +485,7 @@ Result<UserLimits> SqliteStore::GetLimits(const std::string& user) {
 Result<std::vector<std::pair<std::string, UserLimits>>> SqliteStore::ListLimits() {
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<std::vector<std::pair<std::string, UserLimits>>> {
-    auto st = Statement::Prepare(db_.get(), "SELECT user, locations, warehouses FROM limits ORDER BY user");
+    auto st = cache_.Prepare( "SELECT user, locations, warehouses FROM limits ORDER BY user");
     if (!st.ok()) return st.status();
     std::vector<std::pair<std::string, UserLimits>> out;
     while (true) {
@@ -505,7 +510,7 @@ Result<UserAdjustments> SqliteStore::AdjustmentsFor(const std::string& user, Sys
   sqlite3* db = read_db_ ? read_db_.get() : db_.get();
   std::unique_lock<std::mutex> lock(read_db_ ? read_mu_ : mu_);
   auto run = [&]() -> Result<UserAdjustments> {
-    auto tx = Transaction::BeginRead(db);
+    auto tx = Transaction::BeginRead(CacheFor(db));
     if (!tx.ok()) return tx.status();
     auto rows = SelectOverrides("WHERE user = ?1 AND (expires_ms IS NULL OR expires_ms > ?2) ORDER BY id",
                                 [&](Statement& st) { st.Bind(1, user).Bind(2, ToUnixMillis(now)); }, db);
@@ -527,9 +532,9 @@ Status SqliteStore::RecordLogins(const std::vector<LoginRecord>& records) {
   if (records.empty()) return Status::Ok();
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
-    auto ins = Statement::Prepare(db_.get(),
+    auto ins = cache_.Prepare(
                                   "INSERT INTO login_history (time_ms, user, method, source, success, reason, "
                                   "client, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!ins.ok()) return ins.status();
@@ -545,7 +550,7 @@ Status SqliteStore::RecordLogins(const std::vector<LoginRecord>& records) {
     }
     bool pruned = false;
     if (options_.history_retention_days > 0 && newest_ms >= last_prune_ms_ + kPruneIntervalMs) {
-      auto del = Statement::Prepare(db_.get(), "DELETE FROM login_history WHERE time_ms < ?");
+      auto del = cache_.Prepare( "DELETE FROM login_history WHERE time_ms < ?");
       if (!del.ok()) return del.status();
       del->Bind(1, newest_ms - int64_t{options_.history_retention_days} * 86'400'000);
       IDB_RETURN_IF_ERROR(del->Run());
@@ -563,7 +568,7 @@ Result<std::vector<LoginRecord>> SqliteStore::QueryHistory(const HistoryQuery& q
     return InvalidArgument("history limit must be between 1 and " + std::to_string(kMaxQueryRows));
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<std::vector<LoginRecord>> {
-    auto st = Statement::Prepare(db_.get(),
+    auto st = cache_.Prepare(
                                  "SELECT id, time_ms, user, method, source, success, reason, client, detail "
                                  "FROM login_history WHERE (?1 IS NULL OR user = ?1) AND (?2 IS NULL OR time_ms >= ?2) "
                                  "AND (?3 = 0 OR success = 0) ORDER BY time_ms DESC, id DESC LIMIT ?4");
@@ -598,9 +603,9 @@ Result<int64_t> SqliteStore::PruneHistory(SystemTime cutoff, const Actor& actor,
   IDB_RETURN_IF_ERROR(ValidateActor(actor));
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<int64_t> {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
-    auto del = Statement::Prepare(db_.get(), "DELETE FROM login_history WHERE time_ms < ?");
+    auto del = cache_.Prepare( "DELETE FROM login_history WHERE time_ms < ?");
     if (!del.ok()) return del.status();
     del->Bind(1, ToUnixMillis(cutoff));
     IDB_RETURN_IF_ERROR(del->Run());
@@ -622,7 +627,7 @@ Result<int64_t> SqliteStore::AppendSecurityEvent(const SecurityEvent& e, SystemT
   if (e.target.size() > kMaxTextBytes) return InvalidArgument("security event target too long");
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<int64_t> {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
     SecurityEvent ev = e;
     if (ev.before.empty()) ev.before = "null";
@@ -640,7 +645,7 @@ Result<std::vector<SecurityLogEntry>> SqliteStore::ListSecurityLog(int64_t after
     return InvalidArgument("audit limit must be between 1 and " + std::to_string(kMaxQueryRows));
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<std::vector<SecurityLogEntry>> {
-    auto st = Statement::Prepare(db_.get(),
+    auto st = cache_.Prepare(
                                  "SELECT seq, time_ms, actor, action, target, before, after, prev_hash, hash "
                                  "FROM security_log WHERE seq > ? ORDER BY seq LIMIT ?");
     if (!st.ok()) return st.status();
@@ -666,10 +671,10 @@ Result<std::vector<SecurityLogEntry>> SqliteStore::ListSecurityLog(int64_t after
 Result<AuditReport> SqliteStore::VerifySecurityLog() {
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<AuditReport> {
-    auto tx = Transaction::BeginRead(db_.get());
+    auto tx = Transaction::BeginRead(cache_);
     if (!tx.ok()) return tx.status();
     // Stored order is rowid (= seq) order; reading by rowid shows swapped rows as they are.
-    auto st = Statement::Prepare(db_.get(),
+    auto st = cache_.Prepare(
                                  "SELECT seq, time_ms, actor, action, target, before, after, prev_hash, hash "
                                  "FROM security_log ORDER BY seq");
     if (!st.ok()) return st.status();
@@ -689,7 +694,7 @@ Result<AuditReport> SqliteStore::VerifySecurityLog() {
       replay.Apply(r.seq, r.event);
     }
     std::optional<ChainHead> head;
-    auto hs = Statement::Prepare(db_.get(), "SELECT seq, hash FROM security_log_head WHERE id = 1");
+    auto hs = cache_.Prepare( "SELECT seq, hash FROM security_log_head WHERE id = 1");
     if (!hs.ok()) return hs.status();
     auto hrow = hs->Step();
     if (!hrow.ok()) return hrow.status();
@@ -726,7 +731,7 @@ Result<std::vector<std::string>> SqliteStore::CompareWithReplay(Replay& replay) 
   for (const auto& [id, j] : replay.overrides)
     out.push_back("override #" + std::to_string(id) + " is in the security log but not in the store: it was deleted outside idbridge");
 
-  auto st = Statement::Prepare(db_.get(), "SELECT user, locations, warehouses FROM limits ORDER BY user");
+  auto st = cache_.Prepare( "SELECT user, locations, warehouses FROM limits ORDER BY user");
   if (!st.ok()) return st.status();
   while (true) {
     auto row = st->Step();
@@ -749,7 +754,7 @@ Result<std::vector<std::string>> SqliteStore::CompareWithReplay(Replay& replay) 
   for (const auto& [user, j] : replay.limits)
     out.push_back("limits of " + Quoted(user) + " are in the security log but not in the store: deleted outside idbridge");
 
-  auto admins = Statement::Prepare(db_.get(), "SELECT user, password_hash FROM local_admins ORDER BY user");
+  auto admins = cache_.Prepare( "SELECT user, password_hash FROM local_admins ORDER BY user");
   if (!admins.ok()) return admins.status();
   while (true) {
     auto row = admins->Step();
@@ -777,9 +782,9 @@ Status SqliteStore::RememberIdentities(const std::vector<KnownUser>& users) {
   for (const KnownUser& u : users) IDB_RETURN_IF_ERROR(ValidateUserName(u.identity.user));
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
-    auto up = Statement::Prepare(db_.get(),
+    auto up = cache_.Prepare(
                                  "INSERT INTO known_users (user, identity, last_login_ms) VALUES (?1, ?2, ?3) "
                                  "ON CONFLICT (user) DO UPDATE SET identity = ?2, last_login_ms = ?3");
     if (!up.ok()) return up.status();
@@ -796,7 +801,7 @@ Status SqliteStore::RememberIdentities(const std::vector<KnownUser>& users) {
 Result<std::vector<KnownUser>> SqliteStore::ListKnownUsers() {
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<std::vector<KnownUser>> {
-    auto st = Statement::Prepare(db_.get(), "SELECT user, identity, last_login_ms FROM known_users ORDER BY user");
+    auto st = cache_.Prepare( "SELECT user, identity, last_login_ms FROM known_users ORDER BY user");
     if (!st.ok()) return st.status();
     std::vector<KnownUser> out;
     while (true) {
@@ -821,16 +826,16 @@ Status SqliteStore::SetLocalAdmin(const std::string& user, const std::string& pa
     return InvalidArgument("local admin password must be stored as a pbkdf2-sha256 hash");
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
-    auto sel = Statement::Prepare(db_.get(), "SELECT updated_ms FROM local_admins WHERE user = ?");
+    auto sel = cache_.Prepare( "SELECT updated_ms FROM local_admins WHERE user = ?");
     if (!sel.ok()) return sel.status();
     sel->Bind(1, user);
     auto existing = sel->Step();
     if (!existing.ok()) return existing.status();
     std::string before = *existing ? Dump({{"user", user}, {"password_set", FormatUtcTime(FromUnixMillis(sel->Int(0)))}})
                                    : "null";
-    auto up = Statement::Prepare(db_.get(),
+    auto up = cache_.Prepare(
                                  "INSERT INTO local_admins (user, password_hash, updated_ms) VALUES (?1, ?2, ?3) "
                                  "ON CONFLICT (user) DO UPDATE SET password_hash = ?2, updated_ms = ?3");
     if (!up.ok()) return up.status();
@@ -851,9 +856,9 @@ Status SqliteStore::RemoveLocalAdmin(const std::string& user, const Actor& actor
   IDB_RETURN_IF_ERROR(ValidateActor(actor));
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
-    auto del = Statement::Prepare(db_.get(), "DELETE FROM local_admins WHERE user = ?");
+    auto del = cache_.Prepare( "DELETE FROM local_admins WHERE user = ?");
     if (!del.ok()) return del.status();
     del->Bind(1, user);
     IDB_RETURN_IF_ERROR(del->Run());
@@ -868,7 +873,7 @@ Status SqliteStore::RemoveLocalAdmin(const std::string& user, const Actor& actor
 Result<LocalAdminRecord> SqliteStore::GetLocalAdmin(const std::string& user) {
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<LocalAdminRecord> {
-    auto st = Statement::Prepare(db_.get(), "SELECT password_hash, updated_ms FROM local_admins WHERE user = ?");
+    auto st = cache_.Prepare( "SELECT password_hash, updated_ms FROM local_admins WHERE user = ?");
     if (!st.ok()) return st.status();
     st->Bind(1, user);
     auto row = st->Step();
@@ -882,7 +887,7 @@ Result<LocalAdminRecord> SqliteStore::GetLocalAdmin(const std::string& user) {
 Result<std::vector<std::string>> SqliteStore::ListLocalAdmins() {
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<std::vector<std::string>> {
-    auto st = Statement::Prepare(db_.get(), "SELECT user FROM local_admins ORDER BY user");
+    auto st = cache_.Prepare( "SELECT user FROM local_admins ORDER BY user");
     if (!st.ok()) return st.status();
     std::vector<std::string> out;
     while (true) {
@@ -935,10 +940,9 @@ Status SqliteStore::PutOfflineCredential(const OfflineCredential& c) {
   if (c.iterations < 1) return InvalidArgument("offline credential hash iterations must be positive");
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
-    auto up = Statement::Prepare(
-        db_.get(),
+    auto up = cache_.Prepare(
         "INSERT INTO offline_credentials (directory, user, salt_hex, hash_hex, iterations, identity, stored_ms, "
         "failures, locked_until_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0) "
         "ON CONFLICT (directory, user) DO UPDATE SET salt_hex = ?3, hash_hex = ?4, iterations = ?5, "
@@ -960,7 +964,7 @@ Status SqliteStore::PutOfflineCredential(const OfflineCredential& c) {
 Result<OfflineCredential> SqliteStore::GetOfflineCredential(const std::string& directory, const std::string& user) {
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<OfflineCredential> {
-    auto st = Statement::Prepare(db_.get(),
+    auto st = cache_.Prepare(
                                  "SELECT salt_hex, hash_hex, iterations, identity, stored_ms, failures, "
                                  "locked_until_ms FROM offline_credentials WHERE directory = ? AND user = ?");
     if (!st.ok()) return st.status();
@@ -999,9 +1003,9 @@ Result<bool> SqliteStore::RecordOfflineFailure(const std::string& directory, con
   if (max_failures < 1) return InvalidArgument("offline max_failures must be positive");
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<bool> {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
-    auto sel = Statement::Prepare(db_.get(),
+    auto sel = cache_.Prepare(
                                   "SELECT failures FROM offline_credentials WHERE directory = ? AND user = ? "
                                   "AND salt_hex = ?");
     if (!sel.ok()) return sel.status();
@@ -1011,7 +1015,7 @@ Result<bool> SqliteStore::RecordOfflineFailure(const std::string& directory, con
     if (!*row) return NotFound("cached offline credentials changed meanwhile");
     int64_t failures = std::max<int64_t>(sel->Int(0), 0) + 1;
     const bool locked = failures >= max_failures;
-    auto up = Statement::Prepare(db_.get(),
+    auto up = cache_.Prepare(
                                  locked ? "UPDATE offline_credentials SET failures = 0, locked_until_ms = ?3 "
                                           "WHERE directory = ?1 AND user = ?2"
                                         : "UPDATE offline_credentials SET failures = ?3 "
@@ -1029,9 +1033,9 @@ Status SqliteStore::ClearOfflineFailures(const std::string& directory, const std
                                          const std::string& salt) {
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
-    auto up = Statement::Prepare(db_.get(),
+    auto up = cache_.Prepare(
                                  "UPDATE offline_credentials SET failures = 0 WHERE directory = ? AND user = ? "
                                  "AND salt_hex = ? AND failures != 0");
     if (!up.ok()) return up.status();
@@ -1045,9 +1049,9 @@ Status SqliteStore::ClearOfflineFailures(const std::string& directory, const std
 Status SqliteStore::DeleteOfflineCredential(const std::string& directory, const std::string& user) {
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
-    auto del = Statement::Prepare(db_.get(), "DELETE FROM offline_credentials WHERE directory = ? AND user = ?");
+    auto del = cache_.Prepare( "DELETE FROM offline_credentials WHERE directory = ? AND user = ?");
     if (!del.ok()) return del.status();
     del->Bind(1, directory).Bind(2, user);
     IDB_RETURN_IF_ERROR(del->Run());
@@ -1059,7 +1063,7 @@ Status SqliteStore::DeleteOfflineCredential(const std::string& directory, const 
 Result<std::vector<OfflineCredentialInfo>> SqliteStore::ListOfflineCredentials(const std::optional<std::string>& user) {
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<std::vector<OfflineCredentialInfo>> {
-    auto st = Statement::Prepare(db_.get(),
+    auto st = cache_.Prepare(
                                  "SELECT directory, user, iterations, identity, stored_ms, failures, locked_until_ms "
                                  "FROM offline_credentials WHERE ?1 IS NULL OR user = ?1 ORDER BY user, directory");
     if (!st.ok()) return st.status();
@@ -1095,9 +1099,9 @@ Result<int64_t> SqliteStore::ForgetOfflineCredentials(const std::string& user,
   if (directory) IDB_RETURN_IF_ERROR(ValidateDirectoryName(*directory));
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<int64_t> {
-    auto tx = Transaction::BeginWrite(db_.get());
+    auto tx = Transaction::BeginWrite(cache_);
     if (!tx.ok()) return tx.status();
-    auto del = Statement::Prepare(db_.get(),
+    auto del = cache_.Prepare(
                                   "DELETE FROM offline_credentials WHERE user = ?1 AND (?2 IS NULL OR directory = ?2)");
     if (!del.ok()) return del.status();
     del->Bind(1, user).Bind(2, directory);
@@ -1116,7 +1120,7 @@ Result<int64_t> SqliteStore::ForgetOfflineCredentials(const std::string& user,
 Status SqliteStore::CheckIntegrity() {
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto st = Statement::Prepare(db_.get(), "PRAGMA integrity_check(20)");
+    auto st = cache_.Prepare( "PRAGMA integrity_check(20)");
     if (!st.ok()) return st.status();
     std::vector<std::string> findings;
     while (true) {
