@@ -363,6 +363,24 @@ RedirectPage DaemonCore::BrowserRedirect(const std::multimap<std::string, std::s
   RedirectPage page;
   page.html = oidc::RedirectPageHtml(result);
   if (result.ok()) {
+    // Tell the person at the browser what the app's poll will get: a provider
+    // sign-in that the mapping gives no access is not "signed in". (The poll
+    // maps again, under the configuration in force then, and decides.)
+    const SystemTime now = Now();
+    auto adjustments = store_->AdjustmentsFor(result->user, now);
+    if (!adjustments.ok()) {
+      page.status = 503;
+      page.html = oidc::RedirectUndecidedPageHtml();
+      LogError("browser sign-in redirect: store: " + adjustments.status().ToString());
+      return page;
+    }
+    if (!Evaluate(*runtime()->config->policy, result.value(), *adjustments, now).login_allowed()) {
+      page.status = 403;
+      page.html = oidc::RedirectNoAccessPageHtml(result->user);
+      LogInfo("browser sign-in redirect accepted for " + Log::Quote(result->user) +
+              ", who has no security profile; the app's poll will be refused");
+      return page;
+    }
     LogInfo("browser sign-in redirect accepted for " + Log::Quote(result->user) + "; waiting for the app's poll");
     return page;
   }

@@ -568,4 +568,24 @@ std::string RedirectPageHtml(const OidcResult<Identity>& result) {
          "</body></html>";
 }
 
+namespace {
+
+std::string Page(const std::string& body) {
+  return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>idbridge sign-in</title></head><body>" + body +
+         "</body></html>";
+}
+
+}  // namespace
+
+std::string RedirectNoAccessPageHtml(const std::string& user) {
+  return Page("<h1>No access</h1><p>The identity provider signed you in as " + HtmlEscape(user) +
+              ", but this account has no access to the application: no security profile is mapped to it. "
+              "Ask your IT administrator for access, then start the sign-in again.</p>");
+}
+
+std::string RedirectUndecidedPageHtml() {
+  return Page("<h1>Sign-in failed</h1><p>The identity provider signed you in, but the sign-in service could not "
+              "decide on your access right now. Return to the application and try again later.</p>");
+}
+
 }  // namespace idb::oidc

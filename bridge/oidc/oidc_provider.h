@@ -186,5 +186,10 @@ std::vector<std::shared_ptr<OidcProvider>> BuildOidcProviders(const YAML::Node& 
 // The small HTML page the daemon answers the browser's redirect with (escaped;
 // names the user or the refusal reason, never a token).
 std::string RedirectPageHtml(const OidcResult<Identity>& result);
+// The page for a provider sign-in that the mapping rules give no access to
+// the application (the app's poll gets IDB_E_NO_PROFILE): not "signed in".
+std::string RedirectNoAccessPageHtml(const std::string& user);
+// The page when the daemon cannot decide (its store cannot be read).
+std::string RedirectUndecidedPageHtml();
 
 }  // namespace idb::oidc

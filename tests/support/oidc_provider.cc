@@ -35,7 +35,8 @@ OidcProviderOptions StandardOidcOptions(int redirect_port) {
   o.users = {{"alice", "alice-pw", {"Mechanics", "Fleet Managers"}, false, false, "Maintenance"},
              {"bob", "bob-pw", {"Drivers"}, false, false, ""},
              {"carol", "carol-pw", {}, false, true, ""},
-             {"dave", "dave-pw", {}, true, false, ""}};
+             {"dave", "dave-pw", {}, true, false, ""},
+             {"erin", "erin-pw", {"Visitors"}, false, false, ""}};  // groups no rule maps
   return o;
 }
 

@@ -272,6 +272,24 @@ TEST_F(OidcEndToEnd, BrowserFlowCompletesThroughTheDaemonsRedirectListener) {
   api().flow_free(f.flow);
 }
 
+TEST_F(OidcEndToEnd, BrowserSignInWithoutAMappedProfileSaysNoAccessAndThePollIsRefused) {
+  Flow f = Begin(/*browser=*/true);
+  ASSERT_NE(f.flow, nullptr);
+  auto redirect = BrowserAuthorize(f.uri, "erin", "erin-pw");  // only in Visitors: no rule
+  ASSERT_TRUE(redirect.ok()) << redirect.status().ToString();
+  auto page = Deliver(*redirect);
+  ASSERT_TRUE(page) << httplib::to_string(page.error());
+  EXPECT_EQ(page->status, 403);
+  EXPECT_EQ(page->body.find("Signed in"), std::string::npos) << page->body;
+  EXPECT_NE(page->body.find("no access to the application"), std::string::npos) << page->body;
+  EXPECT_NE(page->body.find("erin"), std::string::npos) << page->body;
+  EXPECT_EQ(page->get_header_value("Cache-Control"), "no-store");
+  idb_session* s = nullptr;
+  EXPECT_EQ(api().flow_poll(client(), f.flow, &s), IDB_E_NO_PROFILE) << LastError();
+  EXPECT_EQ(s, nullptr);
+  api().flow_free(f.flow);
+}
+
 TEST_F(OidcEndToEnd, ReplayedRedirectGetsAClearPageAndNoSecondSession) {
   Flow f = Begin(/*browser=*/true);
   ASSERT_NE(f.flow, nullptr);
