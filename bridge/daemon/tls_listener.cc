@@ -1,13 +1,17 @@
 // tls_listener.cc — see tls_listener.h.
 #include "daemon/tls_listener.h"
 
+#include <sys/socket.h>
+
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 
 #include "daemon/http_api.h"
@@ -92,8 +96,16 @@ Result<std::unique_ptr<TlsListener>> TlsListener::Start(const TlsListenerSetting
     c.owner = "tls";  // authenticated fleet-app servers share their flows
     return c;
   });
+  // httplib's default adds SO_REUSEPORT, which would let a second daemon (or
+  // anything else of the same uid) bind the same port and take half of the
+  // fleet servers' connections: SO_REUSEADDR only.
+  l->server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   if (!l->server_->bind_to_port(s.host, s.port)) {
-    return Unavailable("daemon.tls: cannot listen on " + s.host + ":" + std::to_string(s.port));
+    return Unavailable("daemon.tls: cannot listen on " + s.host + ":" + std::to_string(s.port) + ": " +
+                       std::strerror(errno));
   }
   httplib::SSLServer* server = l->server_.get();
   l->thread_ = std::thread([server] { server->listen_after_bind(); });

@@ -128,6 +128,32 @@ TEST_F(TlsListenerTest, ShortTokensAreRefused) {
   EXPECT_FALSE(LoadTokenDigests(env_.dir() + "/short").ok());
 }
 
+TEST_F(TlsListenerTest, APortHeldByAnotherListenerStopsTheStartEvenWithReusePort) {
+  // Another process of the same uid listening with SO_REUSEPORT (as httplib
+  // does by default) must not get to share the port with the daemon.
+  int other = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(other, 0);
+  int yes = 1;
+  ::setsockopt(other, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  ::setsockopt(other, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof(yes));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port_));
+  ASSERT_EQ(::bind(other, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  ASSERT_EQ(::listen(other, 4), 0);
+  std::string tls = "tls:\n  listen: \"127.0.0.1:" + std::to_string(port_) + "\"\n  cert_file: " + env_.dir() +
+                    "/server.pem\n  key_file: " + env_.dir() + "/server.key\n  client_tokens_file: " + env_.dir() +
+                    "/tokens\n";
+  env_.WriteConfig("rules.yaml", tls);
+  auto s = DaemonServer::Start(env_.Options());
+  ::close(other);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("cannot listen on 127.0.0.1:" + std::to_string(port_)), std::string::npos)
+      << s.status().ToString();
+  EXPECT_NE(::access(env_.socket_path().c_str(), F_OK), 0);  // the UNIX socket was cleaned up
+}
+
 TEST_F(TlsListenerTest, BadCertificateFileStopsTheStart) {
   std::string tls = "tls:\n  listen: \"127.0.0.1:" + std::to_string(port_) + "\"\n  cert_file: " + env_.dir() +
                     "/nothing.pem\n  key_file: " + env_.dir() + "/server.key\n  client_tokens_file: " + env_.dir() +
