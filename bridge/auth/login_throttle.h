@@ -31,6 +31,7 @@ struct ThrottleSettings {
   std::chrono::seconds lockout_duration{900};
   std::chrono::seconds window{900};
   size_t max_tracked_keys = 100000;  // memory bound; oldest entries are evicted
+  bool operator==(const ThrottleSettings&) const = default;
 };
 
 struct ThrottleVerdict {

@@ -32,6 +32,9 @@
 #include "ldap/directory_config.h"
 #include "ldap/live_check.h"
 #endif
+#ifdef IDB_CTL_HAVE_DAEMON
+#include "daemon/authenticator_factory.h"
+#endif
 
 namespace idb::ctl {
 namespace {
@@ -90,14 +93,14 @@ int RunCheck(const Args& args, std::ostream& out, std::ostream& err) {
   auto cfg = Load(args, err);
   if (!cfg) return 1;
   const Policy& p = *cfg->policy;
-#ifdef IDB_CTL_HAVE_LDAP
+#ifdef IDB_CTL_HAVE_DAEMON
   {
-    // The `directories:` section, exactly as idbridged parses it.
-    std::vector<Diagnostic> dir_errors, dir_warnings;
-    (void)ldap::ParseDirectories(cfg->directories, cfg->path, &dir_errors, &dir_warnings, cfg->dir);
-    for (const auto& d : dir_warnings) err << "warning: " << d.ToString() << "\n";
-    for (const auto& d : dir_errors) err << d.ToString() << "\n";
-    if (!dir_errors.empty()) return 1;
+    // `daemon:`, `directories:` and `oidc:`, exactly as idbridged checks them.
+    std::vector<Diagnostic> errors, warnings;
+    daemon::CheckDaemonConfiguration(*cfg, &errors, &warnings);
+    for (const auto& d : warnings) err << "warning: " << d.ToString() << "\n";
+    for (const auto& d : errors) err << d.ToString() << "\n";
+    if (!errors.empty()) return 1;
   }
 #endif
   out << "ok: " << p.catalog().size() << " permissions, " << p.profiles().size() << " profiles, "

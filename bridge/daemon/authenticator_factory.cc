@@ -52,15 +52,23 @@ bool AuthenticatorSet::HasTokenSource(const std::string& name) const {
 
 std::shared_ptr<const AuthenticatorSet> BuildAuthenticators(const Config& config, const DaemonSettings& settings,
                                                             const AuthenticatorDeps& deps,
-                                                            std::vector<Diagnostic>* errors) {
+                                                            std::vector<Diagnostic>* errors,
+                                                            std::vector<Diagnostic>* warnings) {
   auto set = std::make_shared<AuthenticatorSet>();
+  auto warn = [&](Diagnostic d) {
+    if (warnings != nullptr) {
+      warnings->push_back(std::move(d));
+    } else {
+      LogWarn(d.ToString());
+    }
+  };
 
   // --- directories (ldap) go here, in file order ---
   {
-    std::vector<Diagnostic> warnings;
+    std::vector<Diagnostic> dir_warnings;
     std::vector<ldap::DirectoryConfig> dirs =
-        ldap::ParseDirectories(config.directories, config.path, errors, &warnings, config.dir);
-    for (const auto& w : warnings) LogWarn(w.ToString());
+        ldap::ParseDirectories(config.directories, config.path, errors, &dir_warnings, config.dir);
+    for (auto& w : dir_warnings) warn(std::move(w));
     for (auto& dir : dirs) {
       const std::string name = dir.name;
       ldap::LdapAuthenticatorOptions options;
@@ -80,7 +88,8 @@ std::shared_ptr<const AuthenticatorSet> BuildAuthenticators(const Config& config
         continue;
       }
       if (!(*a)->setup_error().ok()) {
-        LogWarn("directory '" + name + "' refuses every login until fixed: " + (*a)->setup_error().message());
+        warn(Diagnostic{config.path, 0, 0,
+                        "directory '" + name + "' refuses every login until fixed: " + (*a)->setup_error().message()});
       }
       set->password.push_back(std::shared_ptr<Authenticator>(std::move(*a)));
     }
@@ -99,6 +108,14 @@ std::shared_ptr<const AuthenticatorSet> BuildAuthenticators(const Config& config
                                                   deps.local_admin_throttle, deps.clock));
   }
   return set;
+}
+
+void CheckDaemonConfiguration(const Config& config, std::vector<Diagnostic>* errors,
+                              std::vector<Diagnostic>* warnings) {
+  auto settings = ParseDaemonSettings(config, errors);
+  if (!settings) settings.emplace();  // still check the login methods
+  AuthenticatorDeps deps;  // no store: offline caches and local admins are not built
+  (void)BuildAuthenticators(config, *settings, deps, errors, warnings);
 }
 
 }  // namespace idb::daemon

@@ -60,8 +60,19 @@ struct AuthenticatorDeps {
 };
 
 // Appends diagnostics (file:line:col) for bad `directories`/`oidc` sections.
+// Warnings (e.g. a directory that refuses every login until fixed) go to
+// `warnings` when given, else to the daemon log.
 std::shared_ptr<const AuthenticatorSet> BuildAuthenticators(const Config& config, const DaemonSettings& settings,
                                                             const AuthenticatorDeps& deps,
-                                                            std::vector<Diagnostic>* errors);
+                                                            std::vector<Diagnostic>* errors,
+                                                            std::vector<Diagnostic>* warnings = nullptr);
+
+// Everything idbridged checks when it loads `config` beyond the mappings: the
+// `daemon:` section and the login methods (`directories:`, `oidc:` and their
+// secret files), without opening the store, a socket or a network connection.
+// `idbridged --check` and `idbridgectl check` both use it, so they accept
+// exactly what the daemon accepts.
+void CheckDaemonConfiguration(const Config& config, std::vector<Diagnostic>* errors,
+                              std::vector<Diagnostic>* warnings);
 
 }  // namespace idb::daemon

@@ -115,10 +115,23 @@ Result<std::shared_ptr<const Runtime>> DaemonCore::BuildRuntime(std::vector<Diag
   AuthenticatorDeps deps;
   deps.store = store_.get();
   deps.local_admin_dummy_iterations = options_.local_admin_dummy_iterations;
-  deps.local_admin_throttle = local_admin_throttle_;
+  std::shared_ptr<LoginThrottle> throttle;
+  {
+    std::lock_guard<std::mutex> lock(throttle_mu_);
+    throttle = local_admin_throttle_ && local_admin_throttle_settings_ == settings->local_admin_throttle
+                   ? local_admin_throttle_
+                   : std::make_shared<InMemoryLoginThrottle>(settings->local_admin_throttle);
+  }
+  deps.local_admin_throttle = settings->local_admin_throttle_enabled ? throttle : nullptr;
   deps.clock = clock_;
   auto auth = BuildAuthenticators(*load.config, *settings, deps, errors);
   if (!errors->empty() || auth == nullptr) return InvalidArgument(JoinDiagnostics(*errors));
+  {
+    // Only a configuration that is taken into use replaces the throttle.
+    std::lock_guard<std::mutex> lock(throttle_mu_);
+    local_admin_throttle_ = throttle;
+    local_admin_throttle_settings_ = settings->local_admin_throttle;
+  }
   auto rt = std::make_shared<Runtime>();
   rt->config = load.config;
   rt->settings = std::move(*settings);

@@ -141,8 +141,11 @@ class DaemonCore {
   std::shared_ptr<const Runtime> runtime_;
   std::mutex reload_mu_;                     // one reload at a time
   SessionTable sessions_{100000};
-  // The break-glass local admin's throttle; outlives reloads.
-  std::shared_ptr<LoginThrottle> local_admin_throttle_ = std::make_shared<InMemoryLoginThrottle>(ThrottleSettings{});
+  // The break-glass local admin's throttle; outlives reloads that keep its
+  // settings (daemon.local_admin_throttle). Guarded by throttle_mu_.
+  std::mutex throttle_mu_;
+  std::shared_ptr<LoginThrottle> local_admin_throttle_;
+  ThrottleSettings local_admin_throttle_settings_;
   Metrics metrics_;
   // Last member: destroyed (drained, joined) before metrics_ and store_.
   std::unique_ptr<LoginHistoryWriter> history_;

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/yaml_reader.h"
+#include "ldap/directory_config.h"
 
 namespace idb::daemon {
 
@@ -158,7 +159,8 @@ std::optional<DaemonSettings> ParseDaemonSettings(const Config& config, std::vec
     if (!r.ExpectMap(node, "daemon")) return std::nullopt;
     r.CheckKeys(node,
                 {"socket", "socket_mode", "allowed_uids", "allowed_gids", "admin_uids", "session_ttl",
-                 "session_refresh", "max_sessions", "threads", "local_admin", "tls", "oidc_redirect"},
+                 "session_refresh", "max_sessions", "threads", "local_admin", "local_admin_throttle", "tls",
+                 "oidc_redirect"},
                 "daemon");
     if (auto v = r.GetString(node, "socket", false)) {
       std::string path = config.ResolvePath(*v);
@@ -194,6 +196,9 @@ std::optional<DaemonSettings> ParseDaemonSettings(const Config& config, std::vec
     if (auto v = r.GetInt(node, "max_sessions", false, 1, 10'000'000)) s.max_sessions = *v;
     if (auto v = r.GetInt(node, "threads", false, 1, 256)) s.threads = static_cast<int>(*v);
     if (auto v = r.GetBool(node, "local_admin", false)) s.local_admin = *v;
+    if (YAML::Node th = YamlReader::Find(node, "local_admin_throttle"); th.IsDefined() && !th.IsNull()) {
+      ldap::ParseThrottle(r, th, "local_admin_throttle", &s.local_admin_throttle, &s.local_admin_throttle_enabled);
+    }
     YAML::Node tls = YamlReader::Find(node, "tls");
     if (tls.IsDefined() && !tls.IsNull()) ParseTls(r, config, tls, &s.tls);
     YAML::Node redirect = YamlReader::Find(node, "oidc_redirect");

@@ -16,6 +16,13 @@
 //     max_sessions: 100000
 //     threads: 8                             # request worker threads
 //     local_admin: true                      # allow break-glass local admin logins
+//     local_admin_throttle:                  # their throttle (same keys as a directory's `throttle:`)
+//       free_failures: 3                     #  defaults shown; per user name and per client
+//       base_delay: 1s                       #  doubling up to max_delay
+//       max_delay: 30s
+//       lockout_failures: 10                 #  within `window`: locked out for `lockout`
+//       lockout: 15m
+//       window: 15m
 //     tls: {listen: "0.0.0.0:8443", cert_file: .., key_file: .., client_ca_file: .., client_tokens_file: ..}
 //     oidc_redirect:                         # browser (code + PKCE) sign-in; absent = off
 //       listen: "127.0.0.1:8765"             # HOST:PORT of the redirect listener (default shown)
@@ -31,6 +38,7 @@
 
 #include <sys/types.h>
 
+#include "auth/login_throttle.h"
 #include "core/config.h"
 #include "core/diagnostic.h"
 
@@ -71,6 +79,8 @@ struct DaemonSettings {
   int64_t max_sessions = 100000;
   int threads = 8;
   bool local_admin = true;
+  ThrottleSettings local_admin_throttle;  // a reload that changes it starts the throttle afresh
+  bool local_admin_throttle_enabled = true;
   TlsListenerSettings tls;
   OidcRedirectSettings oidc_redirect;
 };

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "core/config.h"
+#include "daemon/authenticator_factory.h"
 #include "daemon/daemon_server.h"
 #include "daemon/daemon_settings.h"
 #include "daemon/log.h"
@@ -33,7 +34,9 @@ void Usage(std::ostream& os) {
 int CheckOnly(const idb::daemon::DaemonOptions& options) {
   idb::ConfigLoad load = idb::LoadConfig(options.config_path);
   std::vector<idb::Diagnostic> errors = load.errors;
-  if (load.ok()) (void)idb::daemon::ParseDaemonSettings(*load.config, &errors);
+  std::vector<idb::Diagnostic> warnings;
+  if (load.ok()) idb::daemon::CheckDaemonConfiguration(*load.config, &errors, &warnings);
+  for (const auto& d : warnings) std::cerr << "warning: " << d.ToString() << "\n";
   for (const auto& d : errors) std::cerr << d.ToString() << "\n";
   if (!errors.empty()) {
     std::cerr << "idbridged: configuration invalid (" << errors.size() << " error(s))\n";

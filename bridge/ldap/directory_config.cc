@@ -208,18 +208,7 @@ void ParseOne(const std::string& file, std::vector<Diagnostic>* errors, const YA
       if (auto v = GetDuration(lr, off, "lockout")) c.offline.lockout = *v;
     }
   }
-  if (YAML::Node th = YamlReader::Find(n, "throttle")) {
-    if (lr.ExpectMap(th, "throttle")) {
-      lr.CheckKeys(th, {"enabled", "free_failures", "base_delay", "max_delay", "lockout_failures", "lockout", "window"}, "throttle");
-      if (auto v = lr.GetBool(th, "enabled", false)) c.throttle_enabled = *v;
-      if (auto v = lr.GetInt(th, "free_failures", false, 0, 1000)) c.throttle.free_failures = static_cast<int>(*v);
-      if (auto v = GetTimeout(lr, th, "base_delay")) c.throttle.base_delay = *v;
-      if (auto v = GetTimeout(lr, th, "max_delay")) c.throttle.max_delay = *v;
-      if (auto v = lr.GetInt(th, "lockout_failures", false, 1, 100000)) c.throttle.lockout_failures = static_cast<int>(*v);
-      if (auto v = GetDuration(lr, th, "lockout")) c.throttle.lockout_duration = *v;
-      if (auto v = GetDuration(lr, th, "window")) c.throttle.window = *v;
-    }
-  }
+  if (YAML::Node th = YamlReader::Find(n, "throttle")) ParseThrottle(lr, th, "throttle", &c.throttle, &c.throttle_enabled);
 
   // Cross-field rules.
   if (c.uris.empty() && YamlReader::Find(n, "uris")) lr.Error(YamlReader::Find(n, "uris"), "uris must list at least one server");
@@ -293,6 +282,20 @@ void ParseOne(const std::string& file, std::vector<Diagnostic>* errors, const YA
 }
 
 }  // namespace
+
+void ParseThrottle(YamlReader& lr, const YAML::Node& th, const std::string& context, ThrottleSettings* out,
+                   bool* enabled) {
+  if (!lr.ExpectMap(th, context)) return;
+  lr.CheckKeys(th, {"enabled", "free_failures", "base_delay", "max_delay", "lockout_failures", "lockout", "window"},
+               context);
+  if (auto v = lr.GetBool(th, "enabled", false)) *enabled = *v;
+  if (auto v = lr.GetInt(th, "free_failures", false, 0, 1000)) out->free_failures = static_cast<int>(*v);
+  if (auto v = GetTimeout(lr, th, "base_delay")) out->base_delay = *v;
+  if (auto v = GetTimeout(lr, th, "max_delay")) out->max_delay = *v;
+  if (auto v = lr.GetInt(th, "lockout_failures", false, 1, 100000)) out->lockout_failures = static_cast<int>(*v);
+  if (auto v = GetDuration(lr, th, "lockout")) out->lockout_duration = *v;
+  if (auto v = GetDuration(lr, th, "window")) out->window = *v;
+}
 
 std::vector<DirectoryConfig> ParseDirectories(const YAML::Node& node, const std::string& file,
                                               std::vector<Diagnostic>* errors, std::vector<Diagnostic>* warnings,

@@ -36,6 +36,10 @@
 #include "core/diagnostic.h"
 #include "ldap/filter.h"
 
+namespace idb {
+class YamlReader;
+}
+
 namespace idb::ldap {
 
 enum class DirectoryPreset { kOpenLdap, kActiveDirectory };
@@ -126,5 +130,12 @@ Result<Secret> LoadBindPassword(const DirectoryConfig& config);
 
 // "90s", "5m", "12h", "3d", or a plain number of seconds.
 Result<std::chrono::seconds> ParseDuration(const std::string& text);
+
+// A `throttle:` map (enabled, free_failures, base_delay, max_delay,
+// lockout_failures, lockout, window) into *out / *enabled; keys not given keep
+// their values; errors are reported through `reader` with file:line:col.
+// Shared by directories and the daemon's break-glass local admin.
+void ParseThrottle(YamlReader& reader, const YAML::Node& node, const std::string& context, ThrottleSettings* out,
+                   bool* enabled);
 
 }  // namespace idb::ldap

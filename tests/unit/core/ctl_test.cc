@@ -64,6 +64,38 @@ TEST(Ctl, CheckPrintsOneDiagnosticPerLineAndExitsOne) {
   while (std::getline(lines, line)) EXPECT_THAT(line, ::testing::MatchesRegex(".*rules\\.yaml:[0-9]+:[0-9]+: .*"));
 }
 
+#ifdef IDB_CTL_HAVE_DAEMON
+TEST(Ctl, CheckReportsMistakesInTheDaemonSectionAsIdbridgedWould) {
+  idb::testing::TempDir dir;
+  dir.Write("catalog.yaml", idb::testing::kCatalog);
+  dir.Write("profiles.yaml", idb::testing::kProfiles);
+  dir.Write("rules.yaml", "version: 1\nrules: []\n");
+  std::string cfg = dir.Write("idbridge.yaml",
+                              "version: 1\nmappings: {catalog: catalog.yaml, profiles: profiles.yaml, rules: rules.yaml}\n"
+                              "daemon:\n  threads: lots\n  local_admin_throttle:\n    lockout_failure: 3\n");
+  Outcome o = RunCtl("check", {"--config", cfg});
+  EXPECT_EQ(o.code, 1);
+  EXPECT_EQ(o.out, "");
+  EXPECT_THAT(o.err, HasSubstr("idbridge.yaml:4:12: 'threads' must be an integer, not 'lots'"));
+  EXPECT_THAT(o.err, HasSubstr("idbridge.yaml:6:5: unknown key 'lockout_failure' in local_admin_throttle (did you "
+                               "mean 'lockout_failures'?)"));
+}
+
+TEST(Ctl, CheckReportsABrokenOidcProvider) {
+  idb::testing::TempDir dir;
+  dir.Write("catalog.yaml", idb::testing::kCatalog);
+  dir.Write("profiles.yaml", idb::testing::kProfiles);
+  dir.Write("rules.yaml", "version: 1\nrules: []\n");
+  std::string cfg = dir.Write("idbridge.yaml",
+                              "version: 1\nmappings: {catalog: catalog.yaml, profiles: profiles.yaml, rules: rules.yaml}\n"
+                              "oidc:\n  - name: corp\n    issuer: https://idp.example\n    client_id: fleet\n"
+                              "    audiences: [fleet]\n    scops: [openid]\n");
+  Outcome o = RunCtl("check", {"--config", cfg});
+  EXPECT_EQ(o.code, 1);
+  EXPECT_THAT(o.err, HasSubstr("idbridge.yaml:8:5: unknown key 'scops'"));
+}
+#endif
+
 TEST(Ctl, CheckOnMissingConfigExitsOne) {
   Outcome o = RunCtl("check", {"--config", "/nonexistent.yaml"});
   EXPECT_EQ(o.code, 1);

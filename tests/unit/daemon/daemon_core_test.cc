@@ -136,6 +136,39 @@ TEST_F(DaemonCoreTest, LocalAdminThrottleSurvivesAReload) {
   EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", c).status, 403);
 }
 
+TEST_F(DaemonCoreTest, LocalAdminThrottleFollowsItsConfiguration) {
+  env_.WriteConfig("rules.yaml",
+                   "local_admin_throttle:\n  free_failures: 10\n  lockout_failures: 2\n  lockout: 1h\n");
+  auto core = Make();
+  const Caller c{"uid=1000 gid=1000 pid=13", false};
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(core->Login(kAdminUser, Secret("wrong password!"), "", c).status, 401);
+  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", c).status, 403);  // locked after 2
+  now_ += seconds(59 * 60);
+  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", c).status, 403);
+  now_ += seconds(61);
+  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", c).status, 200);
+}
+
+TEST_F(DaemonCoreTest, ReloadWithNewThrottleSettingsStartsAfreshAndTheSameSettingsKeepTheCounts) {
+  auto core = Make();
+  const Caller c{"uid=1000 gid=1000 pid=14", false};
+  for (int i = 0; i < 4; ++i) (void)core->Login(kAdminUser, Secret("wrong password!"), "", c);
+  env_.WriteConfig("rules.yaml", "local_admin_throttle:\n  free_failures: 5\n");
+  ASSERT_EQ(core->Reload(Admin()).status, 200);
+  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", c).status, 200);  // a new throttle
+  for (int i = 0; i < 6; ++i) (void)core->Login(kAdminUser, Secret("wrong password!"), "", c);
+  ASSERT_EQ(core->Reload(Admin()).status, 200);  // unchanged settings: the counts stay
+  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", c).status, 403);
+}
+
+TEST_F(DaemonCoreTest, LocalAdminThrottleCanBeTurnedOff) {
+  env_.WriteConfig("rules.yaml", "local_admin_throttle: {enabled: false}\n");
+  auto core = Make();
+  const Caller c{"uid=1000 gid=1000 pid=15", false};
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(core->Login(kAdminUser, Secret("wrong password!"), "", c).status, 401);
+  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", c).status, 200);
+}
+
 TEST_F(DaemonCoreTest, EmptyPasswordIsRefusedAndRecorded) {
   auto core = Make();
   Reply r = core->Login(kAdminUser, Secret(""), "", User());

@@ -62,6 +62,39 @@ TEST(DaemonSettings, UnknownKeyIsReportedWithItsPosition) {
   EXPECT_NE(p.errors[0].message.find("session_ttl"), std::string::npos) << p.errors[0].message;
 }
 
+TEST(DaemonSettings, LocalAdminThrottleDefaultsAndEveryKey) {
+  Parsed d = Parse("daemon:\n  threads: 2\n");
+  ASSERT_TRUE(d.settings.has_value());
+  EXPECT_TRUE(d.settings->local_admin_throttle_enabled);
+  EXPECT_EQ(d.settings->local_admin_throttle, ThrottleSettings{});
+  Parsed p = Parse(
+      "daemon:\n  local_admin_throttle:\n    free_failures: 0\n    base_delay: 250ms\n    max_delay: 5s\n"
+      "    lockout_failures: 2\n    lockout: 1h\n    window: 10m\n");
+  ASSERT_TRUE(p.settings.has_value()) << (p.errors.empty() ? "" : p.errors[0].message);
+  const ThrottleSettings& t = p.settings->local_admin_throttle;
+  EXPECT_EQ(t.free_failures, 0);
+  EXPECT_EQ(t.base_delay, std::chrono::milliseconds(250));
+  EXPECT_EQ(t.max_delay, std::chrono::milliseconds(5000));
+  EXPECT_EQ(t.lockout_failures, 2);
+  EXPECT_EQ(t.lockout_duration, std::chrono::seconds(3600));
+  EXPECT_EQ(t.window, std::chrono::seconds(600));
+  EXPECT_FALSE(Parse("daemon:\n  local_admin_throttle: {enabled: false}\n").settings->local_admin_throttle_enabled);
+}
+
+TEST(DaemonSettings, LocalAdminThrottleMistakesAreReportedWithTheirPosition) {
+  Parsed typo = Parse("daemon:\n  local_admin_throttle:\n    lockout_failure: 3\n");
+  EXPECT_FALSE(typo.settings.has_value());
+  ASSERT_FALSE(typo.errors.empty());
+  EXPECT_EQ(typo.errors[0].line, 3);
+  EXPECT_NE(typo.errors[0].message.find("lockout_failures"), std::string::npos) << typo.errors[0].message;
+  Parsed bad = Parse("daemon:\n  local_admin_throttle:\n    lockout: soon\n");
+  EXPECT_FALSE(bad.settings.has_value());
+  ASSERT_FALSE(bad.errors.empty());
+  EXPECT_EQ(bad.errors[0].line, 3);
+  EXPECT_FALSE(Parse("daemon:\n  local_admin_throttle: [1]\n").settings.has_value());
+  EXPECT_FALSE(Parse("daemon:\n  local_admin_throttle:\n    free_failures: -1\n").settings.has_value());
+}
+
 TEST(DaemonSettings, WorldAccessibleSocketModeIsRefused) {
   Parsed p = Parse("daemon:\n  socket_mode: \"0666\"\n");
   EXPECT_FALSE(p.settings.has_value());
