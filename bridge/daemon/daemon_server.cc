@@ -16,6 +16,10 @@
 
 namespace idb::daemon {
 
+namespace {
+constexpr size_t kKeepAliveMaxRequests = 1000;
+}  // namespace
+
 Status PrepareSocketPath(const std::string& path) {
   if (path.empty() || path.size() >= sizeof(sockaddr_un::sun_path)) {
     return InvalidArgument("socket path is empty or longer than 107 bytes: " + path);
@@ -64,11 +68,18 @@ Status DaemonServer::Listen() {
       [core](const PeerCredentials& peer) {
         core->metrics().CountRefusedConnection();
         LogWarn("refused connection from " + peer.ToString() + " (not in daemon.allowed_uids/allowed_gids)");
-      });
+      },
+      [core] { core->metrics().CountAcceptedConnection(); });
   const int threads = rt->settings.threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  // One worker per open connection; plugins keep up to 4 idle keep-alive
+  // connections each, and an idle one gives its worker up when a new
+  // connection waits (unix_http_server.h). Idle connections are closed after
+  // 2 s, and after kKeepAliveMaxRequests requests (the last answer says
+  // `Connection: close`), so no connection lives forever.
+  server_->SetWorkerThreads(static_cast<size_t>(threads));
   server_->set_address_family(AF_UNIX);
   server_->set_keep_alive_timeout(2);
+  server_->set_keep_alive_max_count(kKeepAliveMaxRequests);
   server_->set_read_timeout(10, 0);
   server_->set_write_timeout(10, 0);
   RegisterRoutes(*server_, *core_, [core](const httplib::Request&) {

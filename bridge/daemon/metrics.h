@@ -8,6 +8,8 @@
 //   idbridge_sessions                           gauge, open sessions
 //   idbridge_reloads_total{result}              ok | rejected
 //   idbridge_connections_refused_total          peers not on the allow-list
+//   idbridge_connections_accepted_total         UNIX-socket connections taken up by a worker
+//                                               (refused ones included; plugins reuse theirs)
 //   idbridge_directory_request_seconds{authenticator}  histogram of Authenticate/Lookup latency
 //   idbridge_history_write_failures_total       login-history/known-user rows the store refused
 // Thread-safety: every method is safe for concurrent use (a mutex for the
@@ -33,11 +35,13 @@ class Metrics {
   void CountHistoryWriteFailure(uint64_t rows) { history_failures_.fetch_add(rows, std::memory_order_relaxed); }
   uint64_t HistoryWriteFailures() const { return history_failures_.load(); }
   void CountRefusedConnection() { refused_.fetch_add(1, std::memory_order_relaxed); }
+  void CountAcceptedConnection() { accepted_.fetch_add(1, std::memory_order_relaxed); }
   void ObserveDirectoryLatency(const std::string& authenticator, double seconds);
 
   uint64_t LoginCount(const std::string& method, const std::string& result) const;
   uint64_t ReloadCount(bool ok) const { return (ok ? reloads_ok_ : reloads_rejected_).load(); }
   uint64_t RefusedConnections() const { return refused_.load(); }
+  uint64_t AcceptedConnections() const { return accepted_.load(); }
 
   std::string Render(size_t open_sessions) const;
 
@@ -53,7 +57,7 @@ class Metrics {
   std::map<std::pair<std::string, std::string>, uint64_t> logins_;  // guarded by mu_
   std::map<std::string, Histogram> directory_;                       // guarded by mu_
   std::atomic<uint64_t> checks_allow_{0}, checks_deny_{0}, decision_sets_{0};
-  std::atomic<uint64_t> reloads_ok_{0}, reloads_rejected_{0}, refused_{0};
+  std::atomic<uint64_t> reloads_ok_{0}, reloads_rejected_{0}, refused_{0}, accepted_{0};
   std::atomic<uint64_t> history_failures_{0};
 };
 

@@ -103,14 +103,39 @@ void Refuse(int fd) {
   }
 }
 
+// httplib's ThreadPool, counting the jobs (accepted connections) queued but
+// not yet started, so idle keep-alive connections know someone is waiting.
+class CountingThreadPool final : public httplib::ThreadPool {
+ public:
+  CountingThreadPool(size_t n, std::atomic<int>* waiting) : httplib::ThreadPool(n), waiting_(waiting) {}
+
+  void enqueue(std::function<void()> fn) override {
+    waiting_->fetch_add(1, std::memory_order_relaxed);
+    httplib::ThreadPool::enqueue([waiting = waiting_, fn = std::move(fn)] {
+      waiting->fetch_sub(1, std::memory_order_relaxed);
+      fn();
+    });
+  }
+
+ private:
+  std::atomic<int>* waiting_;  // the server's counter; the server outlives its pool
+};
+
 }  // namespace
 
 PeerCheckedServer::PeerCheckedServer(std::function<bool(const PeerCredentials&)> admit,
-                                     std::function<void(const PeerCredentials&)> on_refused)
-    : admit_(std::move(admit)), on_refused_(std::move(on_refused)) {}
+                                     std::function<void(const PeerCredentials&)> on_refused,
+                                     std::function<void()> on_accepted)
+    : admit_(std::move(admit)), on_refused_(std::move(on_refused)), on_accepted_(std::move(on_accepted)) {}
+
+void PeerCheckedServer::SetWorkerThreads(size_t n) {
+  std::atomic<int>* waiting = &waiting_for_worker_;
+  new_task_queue = [n, waiting] { return new CountingThreadPool(n, waiting); };
+}
 
 bool PeerCheckedServer::process_and_close_socket(socket_t sock) {
   bool ret = false;
+  if (on_accepted_) on_accepted_();
   auto peer = ReadPeerCredentials(sock);
   bool admitted = false;
   try {
@@ -126,11 +151,21 @@ bool PeerCheckedServer::process_and_close_socket(socket_t sock) {
     FdStream strm(sock, peer->ToString(), static_cast<int>(peer->pid), read_timeout_sec_, read_timeout_usec_,
                   write_timeout_sec_, write_timeout_usec_);
     size_t count = keep_alive_max_count_;
+    bool served = false;
+    // Waits for the next request. An idle connection that has already served
+    // a request is closed — without reading from it, which is what makes the
+    // plugin's retry of a request that raced with this close safe — when the
+    // keep-alive timeout passes, the server stops, or another connection is
+    // waiting for a worker (pooled idle connections must not starve new ones).
+    // A new connection is always given its first request.
     auto wait_for_request = [&]() {
       if (strm.buffered()) return true;
       auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
       while (svr_sock_ != INVALID_SOCKET) {
-        int n = PollFor(sock, POLLIN, 0, 100000);
+        if (served && waiting_for_worker_.load(std::memory_order_relaxed) > 0) {
+          return PollFor(sock, POLLIN, 0, 0) > 0;  // a request already sent is still served
+        }
+        int n = PollFor(sock, POLLIN, 0, kIdleSliceMs * 1000);
         if (n < 0) return false;
         if (n > 0) return true;
         if (std::chrono::steady_clock::now() > deadline) return false;
@@ -141,6 +176,7 @@ bool PeerCheckedServer::process_and_close_socket(socket_t sock) {
       bool close_connection = count == 1;
       bool connection_closed = false;
       ret = process_request(strm, close_connection, connection_closed, nullptr);
+      served = true;
       if (!ret || connection_closed) break;
       --count;
     }

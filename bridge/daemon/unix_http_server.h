@@ -10,11 +10,19 @@
 // httplib's own request processing (`process_request`, protected) over our
 // own socket Stream, with the peer published to handlers via ScopedPeer.
 // The keep-alive loop mirrors httplib's (max count, keep-alive timeout, stop
-// when the listening socket closes).
+// when the listening socket closes), with one addition: each open connection
+// holds a worker thread, and plugins keep idle connections pooled, so an idle
+// connection that has served at least one request gives its worker up (is
+// closed without reading from it) as soon as another accepted connection is
+// waiting for a worker. The workers come from SetWorkerThreads(), a
+// httplib::ThreadPool that counts queued-but-not-started connections.
 // Ownership: owns nothing beyond httplib::Server. Thread-safety: as
-// httplib::Server; `admit` is called concurrently from worker threads.
+// httplib::Server; `admit`, `on_refused` and `on_accepted` are called
+// concurrently from worker threads.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <functional>
 
 #include <httplib.h>
@@ -26,15 +34,26 @@ namespace idb::daemon {
 class PeerCheckedServer : public httplib::Server {
  public:
   // `admit` decides per connection; `on_refused` is told about refusals (log,
-  // metrics). Both must be thread-safe.
+  // metrics). `on_accepted` is told about every connection a worker takes up
+  // (refused ones included). All must be thread-safe.
   PeerCheckedServer(std::function<bool(const PeerCredentials&)> admit,
-                    std::function<void(const PeerCredentials&)> on_refused);
+                    std::function<void(const PeerCredentials&)> on_refused,
+                    std::function<void()> on_accepted = nullptr);
+
+  // Serve on `n` worker threads (one per open connection). Call before listening.
+  void SetWorkerThreads(size_t n);
+
+  // How often an idle keep-alive connection looks for a waiting connection.
+  static constexpr int kIdleSliceMs = 25;
 
  private:
   bool process_and_close_socket(socket_t sock) override;
 
   std::function<bool(const PeerCredentials&)> admit_;
   std::function<void(const PeerCredentials&)> on_refused_;
+  std::function<void()> on_accepted_;
+  // Connections accepted and queued, not yet taken up by a worker.
+  std::atomic<int> waiting_for_worker_{0};
 };
 
 }  // namespace idb::daemon

@@ -42,9 +42,14 @@
  * GUEST MANNERS: no signal handlers are installed; during a request SIGPIPE
  * is blocked in the calling thread only and one we caused is consumed
  * (libpq's technique), so a daemon dying mid-request never kills the host;
- * no exit()/abort(), no locale, umask or environment changes, no threads. After fork() in the
- * child, only idb_session_close()/idb_client_close() may be called on handles
- * inherited from the parent; open new ones.
+ * no exit()/abort(), no locale, umask or environment changes, no threads.
+ * CONNECTIONS: each idb_client keeps up to 4 idle keep-alive UNIX-socket
+ * connections to idbridged between calls (closed by idb_client_close(); a
+ * session that outlives its client may still open and keep some until it is
+ * closed). After fork(), the child may go on using inherited handles: it
+ * never sends on or shuts down the parent's connections (its copies are
+ * closed with close() only) and opens its own. In a multi-threaded parent the
+ * usual POSIX rule applies: only if no other thread was inside an idb_* call.
  *
  * REFRESH: a session's decisions are re-fetched from the daemon when the
  * daemon's refresh interval has passed: lazily by the first idb_check() after

@@ -3,11 +3,15 @@
 
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <map>
 #include <utility>
+#include <vector>
 
 #include <httplib.h>
 
@@ -40,13 +44,6 @@ idb_status StatusFromWireCode(const std::string& code) {
   auto it = kCodes.find(code);
   return it == kCodes.end() ? IDB_E_INTERNAL : it->second;
 }
-
-DaemonClient::DaemonClient(std::string socket_path, uint32_t connect_timeout_ms,
-                           uint32_t request_timeout_ms, std::string application)
-    : socket_path_(std::move(socket_path)),
-      connect_timeout_ms_(connect_timeout_ms),
-      request_timeout_ms_(request_timeout_ms),
-      application_(std::move(application)) {}
 
 namespace {
 
@@ -99,29 +96,161 @@ CallResult Fail(idb_status s, std::string message) {
 
 }  // namespace
 
+// One keep-alive connection to the daemon: httplib's client plus what the
+// pool needs to know — how many sockets it opened (so Call can tell a reused
+// socket from a new one) and which process opened the current one (fork).
+// Used by one call at a time; not shared between threads while in use.
+class DaemonConnection final : public httplib::ClientImpl {
+ public:
+  DaemonConnection(const std::string& socket_path, std::chrono::milliseconds connect_timeout,
+                   std::chrono::milliseconds request_timeout)
+      : httplib::ClientImpl(socket_path, 80) {
+    set_address_family(AF_UNIX);
+    set_keep_alive(true);
+    set_connection_timeout(connect_timeout);
+    set_read_timeout(request_timeout);
+    set_write_timeout(request_timeout);
+  }
+  // In a forked child the socket is the parent's: close our copy of the fd
+  // only. httplib's own destructor would shutdown() it, which ends the
+  // connection for the parent as well.
+  ~DaemonConnection() override {
+    if (owner_pid_ != ::getpid()) AbandonInheritedSocket();
+  }
+
+  uint64_t sockets_opened() const { return sockets_opened_; }
+  bool OpenedBy(pid_t pid) const { return owner_pid_ == pid; }
+  bool HasOpenSocket() const { return is_socket_open() != 0; }
+
+  void AbandonInheritedSocket() noexcept {
+    std::lock_guard<std::mutex> lock(socket_mutex_);
+    if (socket_.sock != INVALID_SOCKET) {
+      ::close(socket_.sock);
+      socket_.sock = INVALID_SOCKET;
+    }
+  }
+
+ protected:
+  // httplib calls this (under its socket mutex) whenever it needs a new
+  // socket: the first request, or a reused socket it found closed by the peer.
+  bool create_and_connect_socket(Socket& socket, httplib::Error& error) override {
+    ++sockets_opened_;
+    owner_pid_ = ::getpid();
+    return httplib::ClientImpl::create_and_connect_socket(socket, error);
+  }
+
+ private:
+  uint64_t sockets_opened_ = 0;
+  pid_t owner_pid_ = ::getpid();
+};
+
+namespace {
+
+httplib::Result Send(DaemonConnection& conn, const char* method, const std::string& path,
+                     const std::string& body) {
+  return (std::strcmp(method, "GET") == 0) ? conn.Get(path) : conn.Post(path, body, "application/json");
+}
+
+// A read that fails this close to the request timeout is the timeout: httplib
+// reports both a deadline and an EOF as Error::Read.
+constexpr std::chrono::milliseconds kTimeoutSlack(50);
+
+}  // namespace
+
+DaemonClient::DaemonClient(std::string socket_path, uint32_t connect_timeout_ms,
+                           uint32_t request_timeout_ms, std::string application)
+    : socket_path_(std::move(socket_path)),
+      connect_timeout_ms_(connect_timeout_ms),
+      request_timeout_ms_(request_timeout_ms),
+      application_(std::move(application)) {}
+
+DaemonClient::~DaemonClient() = default;
+
+std::unique_ptr<DaemonConnection> DaemonClient::NewConnection() const {
+  return std::make_unique<DaemonConnection>(socket_path_, std::chrono::milliseconds(connect_timeout_ms_),
+                                            std::chrono::milliseconds(request_timeout_ms_));
+}
+
+std::unique_ptr<DaemonConnection> DaemonClient::Acquire() const {
+  const pid_t self = ::getpid();
+  std::unique_ptr<DaemonConnection> mine;
+  std::vector<std::unique_ptr<DaemonConnection>> inherited;  // destroyed after unlocking
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& c : idle_) {
+      if (!c->OpenedBy(self)) inherited.push_back(std::move(c));
+    }
+    if (!inherited.empty()) {
+      idle_.erase(std::remove(idle_.begin(), idle_.end(), nullptr), idle_.end());
+    }
+    if (!idle_.empty()) {
+      mine = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  return mine ? std::move(mine) : NewConnection();
+}
+
+void DaemonClient::Release(std::unique_ptr<DaemonConnection> conn) const noexcept {
+  if (!conn->OpenedBy(::getpid()) || !conn->HasOpenSocket()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (idle_.size() < kMaxIdle) idle_.push_back(std::move(conn));
+  // else: `conn` is closed when the parameter is destroyed, after `lock`.
+}
+
+void DaemonClient::CloseIdle() const noexcept {
+  std::vector<std::unique_ptr<DaemonConnection>> closing;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing.swap(idle_);
+  }
+}
+
+size_t DaemonClient::IdleCount() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return idle_.size();
+}
+
 CallResult DaemonClient::Call(const char* method, const std::string& path,
                               const std::string& body) const {
   SigpipeGuard no_sigpipe;
-  httplib::ClientImpl cli(socket_path_, 80);
-  cli.set_address_family(AF_UNIX);
-  cli.set_keep_alive(false);
-  const auto connect_ms = std::chrono::milliseconds(connect_timeout_ms_);
   const auto request_ms = std::chrono::milliseconds(request_timeout_ms_);
-  cli.set_connection_timeout(connect_ms);
-  cli.set_read_timeout(request_ms);
-  cli.set_write_timeout(request_ms);
 
-  const auto start = std::chrono::steady_clock::now();
-  httplib::Result res = (std::strcmp(method, "GET") == 0)
-                            ? cli.Get(path)
-                            : cli.Post(path, body, "application/json");
+  std::unique_ptr<DaemonConnection> conn = Acquire();
+  uint64_t opened_before = conn->sockets_opened();
+  auto start = std::chrono::steady_clock::now();
+  httplib::Result res = Send(*conn, method, path, body);
+  auto waited = std::chrono::steady_clock::now() - start;
+
+  // Stale pooled connection: the request went over a socket this call did
+  // not open, and failed at the transport level before any status line came
+  // back (write error, or EOF/reset while waiting for the answer). Retry once
+  // on a new connection. This is safe for a login POST only because the
+  // daemon closes an idle connection (keep-alive timeout, worker handed to a
+  // waiting connection, restart) without reading from it, so a request that
+  // raced with that close was never processed. Two cases it cannot tell
+  // apart, both rare: a daemon that read the request and then died (a retry
+  // then finds no daemon, or a restarted one, which sees the request once),
+  // and httplib 0.11.4 reporting a body cut short with the same Error::Read.
+  // Never retried: a failure on a socket this call opened, any answer, and a
+  // read that ran into the request timeout (that is IDB_E_TIMEOUT).
+  if (!res && conn->sockets_opened() == opened_before &&
+      (res.error() == httplib::Error::Write || res.error() == httplib::Error::Read) &&
+      waited < request_ms - kTimeoutSlack) {
+    conn = NewConnection();
+    opened_before = conn->sockets_opened();
+    start = std::chrono::steady_clock::now();
+    res = Send(*conn, method, path, body);
+    waited = std::chrono::steady_clock::now() - start;
+  }
+
   if (!res) {
-    const auto waited = std::chrono::steady_clock::now() - start;
+    // `conn` is dropped: httplib already closed its socket after the failure.
     switch (res.error()) {
       case httplib::Error::ConnectionTimeout:
         return Fail(IDB_E_TIMEOUT, "connecting to idbridged at " + socket_path_ + " timed out");
       case httplib::Error::Read:
-        if (waited >= request_ms - std::chrono::milliseconds(50)) {
+        if (waited >= request_ms - kTimeoutSlack) {
           return Fail(IDB_E_TIMEOUT, "idbridged did not answer within " +
                                          std::to_string(request_timeout_ms_) + " ms");
         }
@@ -131,6 +260,10 @@ CallResult DaemonClient::Call(const char* method, const std::string& path,
                     "cannot reach idbridged at " + socket_path_ + ": " + httplib::to_string(res.error()));
     }
   }
+  // Back to the pool unless the daemon said it closes the connection (httplib
+  // has then closed the socket already) or the pool is full.
+  if (res->get_header_value("Connection") != "close") Release(std::move(conn));
+  conn.reset();
 
   nlohmann::json answer = nlohmann::json::parse(res->body, nullptr, /*allow_exceptions=*/false);
   if (res->status == 200) {

@@ -1,19 +1,46 @@
 // daemon_client.h — the plugin's only I/O: HTTP/1.1 + JSON requests to
 // idbridged over its UNIX socket (docs/protocol.md).
 //
-// Why one connection per request: the plugin is a guest; it keeps no socket
-// open between calls, so a restarted daemon, a fork() in the host or an idle
-// connection timing out never leaves a broken handle behind. A UNIX-socket
-// connect costs microseconds next to a login.
+// Why a small pool of keep-alive connections: a login is one round trip, and
+// on a VM where every context switch is expensive, opening a new connection
+// per call (connect, the daemon's accept thread waking, the hand-off to a
+// worker) cost more CPU than the request itself (issue #5: DaemonClient::Call
+// was ~13 % of a host's CPU). So each DaemonClient keeps at most kMaxIdle idle
+// connections; a call takes one (or opens a new one when none is idle), uses
+// it alone, and gives it back unless the pool is full or the daemon answered
+// `Connection: close`. Many threads still call concurrently: each holds its
+// own connection for the duration of its call.
+// What the guest must still survive, and how:
+//  - a stale connection (the daemon's keep-alive timeout, a restart, a reload,
+//    or the daemon handing the worker to a waiting connection): httplib checks
+//    a reused socket before sending and reconnects if the daemon closed it;
+//    if the daemon closes it in the instant after that check, the request
+//    fails at the transport level with no status line, and Call retries ONCE
+//    on a new connection. Never after a response arrived, never when the
+//    failed attempt was already on a new connection, never on a timeout
+//    (IDB_E_TIMEOUT keeps meaning "the daemon was too slow").
+//  - fork(): every connection remembers the pid that opened it. In a child,
+//    inherited connections are closed with close() only — never shutdown(),
+//    which would cut the parent's connection too — and the child opens its own.
+//  - SIGPIPE: blocked in the calling thread around every use (SigpipeGuard),
+//    since Debian's httplib sends without MSG_NOSIGNAL.
 // Errors are idb_status codes: the daemon's {"error":{"code":..}} mapped
 // one-to-one; connect failures → IDB_E_DAEMON_UNAVAILABLE, deadlines →
 // IDB_E_TIMEOUT, a refused peer → IDB_E_PERMISSION_DENIED.
-// Thread-safety: DaemonClient is immutable after construction; Call() may run
-// from many threads at once (each call has its own connection).
+// Ownership: owns its idle connections; CloseIdle() (idb_client_close) and the
+// destructor close them.
+// Thread-safety: Call() and CloseIdle() may run from many threads at once
+// (a mutex guards the idle pool; a connection is used by one call at a time).
+// After fork() in a multi-threaded host, the usual POSIX rule applies: the
+// child may call this only if no other parent thread was inside Call().
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,23 +54,47 @@ struct CallResult {
   nlohmann::json body;   // the daemon's JSON answer when status == IDB_OK
 };
 
+class DaemonConnection;  // a keep-alive httplib client (daemon_client.cc)
+
 class DaemonClient {
  public:
+  // Idle connections kept per client; more concurrent calls open more
+  // connections, which are closed after their call.
+  static constexpr size_t kMaxIdle = 4;
+
   DaemonClient(std::string socket_path, uint32_t connect_timeout_ms, uint32_t request_timeout_ms,
                std::string application);
+  ~DaemonClient();
+  DaemonClient(const DaemonClient&) = delete;
+  DaemonClient& operator=(const DaemonClient&) = delete;
 
   // method "GET" or "POST"; `body` is sent as JSON for POST. The caller wipes
   // `body` if it carries a secret; Call wipes its own serialised copy.
   CallResult Call(const char* method, const std::string& path, const std::string& body) const;
 
+  // Closes every idle connection (in a forked child: without shutdown()).
+  // Calls made later open new ones.
+  void CloseIdle() const noexcept;
+
+  // Idle connections in the pool now (tests).
+  size_t IdleCount() const;
+
   const std::string& application() const { return application_; }
   uint32_t request_timeout_ms() const { return request_timeout_ms_; }
 
  private:
+  std::unique_ptr<DaemonConnection> Acquire() const;
+  std::unique_ptr<DaemonConnection> NewConnection() const;
+  void Release(std::unique_ptr<DaemonConnection> conn) const noexcept;
+
   std::string socket_path_;
   uint32_t connect_timeout_ms_;
   uint32_t request_timeout_ms_;
   std::string application_;
+
+  // The pool is not part of the client's logical state: Call() is const.
+  mutable std::mutex mu_;
+  mutable std::vector<std::unique_ptr<DaemonConnection>> idle_;  // guarded by mu_
 };
 
 // Wire error code ("bad_credentials") → idb_status; unknown codes → IDB_E_INTERNAL.

@@ -198,7 +198,12 @@ IDB_API idb_status idb_client_ping(idb_client* client) {
   });
 }
 
-IDB_API void idb_client_close(idb_client* client) { delete client; }
+IDB_API void idb_client_close(idb_client* client) {
+  if (client == nullptr) return;
+  // Sessions may keep the DaemonClient alive; its idle connections go now.
+  client->daemon->CloseIdle();
+  delete client;
+}
 
 IDB_API idb_status idb_login(idb_client* client, const char* user, const char* password,
                              idb_session** out) {
