@@ -206,18 +206,13 @@ void DaemonClient::CloseIdle() const noexcept {
   }
 }
 
-size_t DaemonClient::IdleCount() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return idle_.size();
-}
-
 CallResult DaemonClient::Call(const char* method, const std::string& path,
                               const std::string& body) const {
   SigpipeGuard no_sigpipe;
   const auto request_ms = std::chrono::milliseconds(request_timeout_ms_);
 
   std::unique_ptr<DaemonConnection> conn = Acquire();
-  uint64_t opened_before = conn->sockets_opened();
+  const uint64_t opened_before = conn->sockets_opened();
   auto start = std::chrono::steady_clock::now();
   httplib::Result res = Send(*conn, method, path, body);
   auto waited = std::chrono::steady_clock::now() - start;
@@ -238,7 +233,6 @@ CallResult DaemonClient::Call(const char* method, const std::string& path,
       (res.error() == httplib::Error::Write || res.error() == httplib::Error::Read) &&
       waited < request_ms - kTimeoutSlack) {
     conn = NewConnection();
-    opened_before = conn->sockets_opened();
     start = std::chrono::steady_clock::now();
     res = Send(*conn, method, path, body);
     waited = std::chrono::steady_clock::now() - start;

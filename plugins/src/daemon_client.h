@@ -76,9 +76,6 @@ class DaemonClient {
   // Calls made later open new ones.
   void CloseIdle() const noexcept;
 
-  // Idle connections in the pool now (tests).
-  size_t IdleCount() const;
-
   const std::string& application() const { return application_; }
   uint32_t request_timeout_ms() const { return request_timeout_ms_; }
 
