@@ -107,18 +107,25 @@ void Refuse(int fd) {
 // not yet started, so idle keep-alive connections know someone is waiting.
 class CountingThreadPool final : public httplib::ThreadPool {
  public:
-  CountingThreadPool(size_t n, std::atomic<int>* waiting) : httplib::ThreadPool(n), waiting_(waiting) {}
+  CountingThreadPool(size_t n, std::atomic<int>* waiting, std::atomic<int>* busy)
+      : httplib::ThreadPool(n), waiting_(waiting), busy_(busy) {}
 
   void enqueue(std::function<void()> fn) override {
     waiting_->fetch_add(1, std::memory_order_relaxed);
-    httplib::ThreadPool::enqueue([waiting = waiting_, fn = std::move(fn)] {
+    httplib::ThreadPool::enqueue([waiting = waiting_, busy = busy_, fn = std::move(fn)] {
+      busy->fetch_add(1, std::memory_order_relaxed);
       waiting->fetch_sub(1, std::memory_order_relaxed);
+      struct Done {
+        std::atomic<int>* busy;
+        ~Done() { busy->fetch_sub(1, std::memory_order_relaxed); }
+      } done{busy};
       fn();
     });
   }
 
  private:
-  std::atomic<int>* waiting_;  // the server's counter; the server outlives its pool
+  std::atomic<int>* waiting_;  // the server's counters; the server outlives its pool
+  std::atomic<int>* busy_;
 };
 
 }  // namespace
@@ -130,7 +137,15 @@ PeerCheckedServer::PeerCheckedServer(std::function<bool(const PeerCredentials&)>
 
 void PeerCheckedServer::SetWorkerThreads(size_t n) {
   std::atomic<int>* waiting = &waiting_for_worker_;
-  new_task_queue = [n, waiting] { return new CountingThreadPool(n, waiting); };
+  std::atomic<int>* busy = &busy_workers_;
+  worker_threads_ = static_cast<int>(n);
+  new_task_queue = [n, waiting, busy] { return new CountingThreadPool(n, waiting, busy); };
+}
+
+bool PeerCheckedServer::ConnectionsStarve() const {
+  // Busy first: a worker taking a connection raises busy before lowering waiting.
+  const int busy = busy_workers_.load(std::memory_order_relaxed);
+  return waiting_for_worker_.load(std::memory_order_relaxed) > 0 && busy >= worker_threads_;
 }
 
 bool PeerCheckedServer::process_and_close_socket(socket_t sock) {
@@ -162,7 +177,7 @@ bool PeerCheckedServer::process_and_close_socket(socket_t sock) {
       if (strm.buffered()) return true;
       auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
       while (svr_sock_ != INVALID_SOCKET) {
-        if (served && waiting_for_worker_.load(std::memory_order_relaxed) > 0) {
+        if (served && ConnectionsStarve()) {
           return PollFor(sock, POLLIN, 0, 0) > 0;  // a request already sent is still served
         }
         int n = PollFor(sock, POLLIN, 0, kIdleSliceMs * 1000);

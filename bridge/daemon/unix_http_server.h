@@ -14,8 +14,10 @@
 // holds a worker thread, and plugins keep idle connections pooled, so an idle
 // connection that has served at least one request gives its worker up (is
 // closed without reading from it) as soon as another accepted connection is
-// waiting for a worker. The workers come from SetWorkerThreads(), a
-// httplib::ThreadPool that counts queued-but-not-started connections.
+// waiting for a worker while every worker is taken (not merely queued for the
+// instant before a free worker picks it up). The workers come from
+// SetWorkerThreads(), a httplib::ThreadPool that counts queued-but-not-started
+// connections and running ones.
 // Ownership: owns nothing beyond httplib::Server. Thread-safety: as
 // httplib::Server; `admit`, `on_refused` and `on_accepted` are called
 // concurrently from worker threads.
@@ -52,8 +54,16 @@ class PeerCheckedServer : public httplib::Server {
   std::function<bool(const PeerCredentials&)> admit_;
   std::function<void(const PeerCredentials&)> on_refused_;
   std::function<void()> on_accepted_;
+  // True when a queued connection cannot get a worker: some wait and every
+  // worker is taken (a connection queued while a worker is free is picked up
+  // at once and must not make idle connections give up theirs).
+  bool ConnectionsStarve() const;
+
   // Connections accepted and queued, not yet taken up by a worker.
   std::atomic<int> waiting_for_worker_{0};
+  // Workers running a connection, and how many there are.
+  std::atomic<int> busy_workers_{0};
+  int worker_threads_ = 0;
 };
 
 }  // namespace idb::daemon
