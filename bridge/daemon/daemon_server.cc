@@ -73,7 +73,7 @@ Status DaemonServer::Listen() {
   const int threads = rt->settings.threads;
   // One worker per open connection; plugins keep up to 4 idle keep-alive
   // connections each, and an idle one gives its worker up when a new
-  // connection waits (unix_http_server.h). Idle connections are closed after
+  // connection waits because all workers are taken (unix_http_server.h). Idle connections are closed after
   // 2 s, and after kKeepAliveMaxRequests requests (the last answer says
   // `Connection: close`), so no connection lives forever.
   server_->SetWorkerThreads(static_cast<size_t>(threads));
