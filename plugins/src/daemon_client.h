@@ -69,7 +69,9 @@ class DaemonClient {
   DaemonClient& operator=(const DaemonClient&) = delete;
 
   // method "GET" or "POST"; `body` is sent as JSON for POST. The caller wipes
-  // `body` if it carries a secret; Call wipes its own serialised copy.
+  // `body` if it carries a secret. Known limit: cpp-httplib builds the request
+  // in buffers of its own that are freed without being overwritten, so a
+  // password may stay in freed heap memory of the host until reused.
   CallResult Call(const char* method, const std::string& path, const std::string& body) const;
 
   // Closes every idle connection (in a forked child: without shutdown()).
