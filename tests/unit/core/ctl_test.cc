@@ -65,14 +65,20 @@ TEST(Ctl, CheckPrintsOneDiagnosticPerLineAndExitsOne) {
 }
 
 #ifdef IDB_CTL_HAVE_DAEMON
-TEST(Ctl, CheckReportsMistakesInTheDaemonSectionAsIdbridgedWould) {
-  idb::testing::TempDir dir;
+// A valid mapping set and no rules; `rest` follows the mappings line (its
+// first line is line 3 of idbridge.yaml).
+std::string ConfigWithValidMappings(idb::testing::TempDir& dir, const std::string& rest) {
   dir.Write("catalog.yaml", idb::testing::kCatalog);
   dir.Write("profiles.yaml", idb::testing::kProfiles);
   dir.Write("rules.yaml", "version: 1\nrules: []\n");
-  std::string cfg = dir.Write("idbridge.yaml",
-                              "version: 1\nmappings: {catalog: catalog.yaml, profiles: profiles.yaml, rules: rules.yaml}\n"
-                              "daemon:\n  threads: lots\n  local_admin_throttle:\n    lockout_failure: 3\n");
+  return dir.Write("idbridge.yaml",
+                   "version: 1\nmappings: {catalog: catalog.yaml, profiles: profiles.yaml, rules: rules.yaml}\n" + rest);
+}
+
+TEST(Ctl, CheckReportsMistakesInTheDaemonSectionAsIdbridgedWould) {
+  idb::testing::TempDir dir;
+  std::string cfg =
+      ConfigWithValidMappings(dir, "daemon:\n  threads: lots\n  local_admin_throttle:\n    lockout_failure: 3\n");
   Outcome o = RunCtl("check", {"--config", cfg});
   EXPECT_EQ(o.code, 1);
   EXPECT_EQ(o.out, "");
@@ -83,13 +89,9 @@ TEST(Ctl, CheckReportsMistakesInTheDaemonSectionAsIdbridgedWould) {
 
 TEST(Ctl, CheckReportsABrokenOidcProvider) {
   idb::testing::TempDir dir;
-  dir.Write("catalog.yaml", idb::testing::kCatalog);
-  dir.Write("profiles.yaml", idb::testing::kProfiles);
-  dir.Write("rules.yaml", "version: 1\nrules: []\n");
-  std::string cfg = dir.Write("idbridge.yaml",
-                              "version: 1\nmappings: {catalog: catalog.yaml, profiles: profiles.yaml, rules: rules.yaml}\n"
-                              "oidc:\n  - name: corp\n    issuer: https://idp.example\n    client_id: fleet\n"
-                              "    audiences: [fleet]\n    scops: [openid]\n");
+  std::string cfg = ConfigWithValidMappings(dir,
+                                            "oidc:\n  - name: corp\n    issuer: https://idp.example\n"
+                                            "    client_id: fleet\n    audiences: [fleet]\n    scops: [openid]\n");
   Outcome o = RunCtl("check", {"--config", cfg});
   EXPECT_EQ(o.code, 1);
   EXPECT_THAT(o.err, HasSubstr("idbridge.yaml:8:5: unknown key 'scops'"));
