@@ -1,6 +1,8 @@
 // unix_http_server.cc — see unix_http_server.h.
 #include "daemon/unix_http_server.h"
 
+#include "common/buffered_socket_stream.h"
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,63 +26,6 @@ int PollFor(int fd, short events, time_t sec, time_t usec) {
     return n;
   }
 }
-
-// A buffered socket Stream (httplib reads request lines byte by byte).
-class FdStream final : public httplib::Stream {
- public:
-  FdStream(int fd, std::string peer, int pid, time_t rsec, time_t rusec, time_t wsec, time_t wusec)
-      : fd_(fd), peer_(std::move(peer)), pid_(pid), rsec_(rsec), rusec_(rusec), wsec_(wsec), wusec_(wusec) {}
-
-  bool buffered() const { return pos_ < len_; }
-
-  bool is_readable() const override { return buffered() || PollFor(fd_, POLLIN, rsec_, rusec_) > 0; }
-  bool is_writable() const override { return PollFor(fd_, POLLOUT, wsec_, wusec_) > 0; }
-
-  ssize_t read(char* ptr, size_t size) override {
-    if (!buffered()) {
-      if (PollFor(fd_, POLLIN, rsec_, rusec_) <= 0) return -1;
-      ssize_t n;
-      do {
-        n = ::recv(fd_, buf_, sizeof(buf_), 0);
-      } while (n < 0 && errno == EINTR);
-      if (n <= 0) return n;
-      pos_ = 0;
-      len_ = static_cast<size_t>(n);
-    }
-    size_t n = std::min(size, len_ - pos_);
-    std::memcpy(ptr, buf_ + pos_, n);
-    pos_ += n;
-    return static_cast<ssize_t>(n);
-  }
-
-  ssize_t write(const char* ptr, size_t size) override {
-    if (!is_writable()) return -1;
-    ssize_t n;
-    do {
-      n = ::send(fd_, ptr, size, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    return n;
-  }
-
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    ip = peer_;
-    port = pid_;
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    ip = "unix";
-    port = 0;
-  }
-  socket_t socket() const override { return fd_; }
-
- private:
-  int fd_;
-  std::string peer_;
-  int pid_;
-  time_t rsec_, rusec_, wsec_, wusec_;
-  char buf_[4096];
-  size_t pos_ = 0;
-  size_t len_ = 0;
-};
 
 // Answers 403 without reading the request, then lets the client read it.
 void Refuse(int fd) {
@@ -163,8 +108,10 @@ bool PeerCheckedServer::process_and_close_socket(socket_t sock) {
     Refuse(sock);
   } else {
     ScopedPeer scope(*peer);
-    FdStream strm(sock, peer->ToString(), static_cast<int>(peer->pid), read_timeout_sec_, read_timeout_usec_,
-                  write_timeout_sec_, write_timeout_usec_);
+    BufferedSocketStream strm(sock,
+                              std::chrono::seconds(read_timeout_sec_) + std::chrono::microseconds(read_timeout_usec_),
+                              std::chrono::seconds(write_timeout_sec_) + std::chrono::microseconds(write_timeout_usec_));
+    strm.SetPeer(peer->ToString(), static_cast<int>(peer->pid));
     size_t count = keep_alive_max_count_;
     bool served = false;
     // Waits for the next request. An idle connection that has already served
@@ -178,11 +125,16 @@ bool PeerCheckedServer::process_and_close_socket(socket_t sock) {
       auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
       while (svr_sock_ != INVALID_SOCKET) {
         if (served && ConnectionsStarve()) {
-          return PollFor(sock, POLLIN, 0, 0) > 0;  // a request already sent is still served
+          if (PollFor(sock, POLLIN, 0, 0) <= 0) return false;  // a request already sent is still served
+          strm.MarkReadable();
+          return true;
         }
         int n = PollFor(sock, POLLIN, 0, kIdleSliceMs * 1000);
         if (n < 0) return false;
-        if (n > 0) return true;
+        if (n > 0) {
+          strm.MarkReadable();
+          return true;
+        }
         if (std::chrono::steady_clock::now() > deadline) return false;
       }
       return false;
@@ -191,6 +143,8 @@ bool PeerCheckedServer::process_and_close_socket(socket_t sock) {
       bool close_connection = count == 1;
       bool connection_closed = false;
       ret = process_request(strm, close_connection, connection_closed, nullptr);
+      // httplib wrote the answer into the stream; it leaves in one send.
+      if (!strm.Flush()) ret = false;
       served = true;
       if (!ret || connection_closed) break;
       --count;

@@ -7,8 +7,10 @@
 // `process_and_close_socket(sock)` (SSLServer overrides it the same way). We
 // override it: read the peer's credentials, refuse peers not on the allow-list
 // with a 403 JSON answer before reading anything, and otherwise run
-// httplib's own request processing (`process_request`, protected) over our
-// own socket Stream, with the peer published to handlers via ScopedPeer.
+// httplib's own request processing (`process_request`, protected) over a
+// BufferedSocketStream (the answer leaves in one send; a request is read
+// without polling again once the idle wait saw it arrive), with the peer
+// published to handlers via ScopedPeer.
 // The keep-alive loop mirrors httplib's (max count, keep-alive timeout, stop
 // when the listening socket closes), with one addition: each open connection
 // holds a worker thread, and plugins keep idle connections pooled, so an idle

@@ -39,10 +39,9 @@
  * A daemon that cannot be reached gives IDB_E_DAEMON_UNAVAILABLE (or
  * IDB_E_TIMEOUT once the configured timeout passes); it never hangs longer.
  *
- * GUEST MANNERS: no signal handlers are installed; during a request SIGPIPE
- * is blocked in the calling thread only and one we caused is consumed
- * (libpq's technique), so a daemon dying mid-request never kills the host;
- * no exit()/abort(), no locale, umask or environment changes, no threads.
+ * GUEST MANNERS: no signal handlers are installed and no signal mask is
+ * touched; every send uses MSG_NOSIGNAL, so a daemon dying mid-request never
+ * raises SIGPIPE in the host; no exit()/abort(), no locale, umask or environment changes, no threads.
  * CONNECTIONS: each idb_client keeps up to 4 idle keep-alive UNIX-socket
  * connections to idbridged between calls (closed by idb_client_close(); a
  * session that outlives its client may still open and keep some until it is

@@ -1,7 +1,6 @@
 // daemon_client.cc — see daemon_client.h.
 #include "daemon_client.h"
 
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -14,6 +13,8 @@
 #include <vector>
 
 #include <httplib.h>
+
+#include "common/buffered_socket_stream.h"
 
 namespace idb::plugin {
 
@@ -47,46 +48,6 @@ idb_status StatusFromWireCode(const std::string& code) {
 
 namespace {
 
-// Debian's libcpp-httplib 0.11.4 is built with CPPHTTPLIB_SEND_FLAGS 0 (no
-// MSG_NOSIGNAL), so a daemon dying mid-request would raise SIGPIPE in the
-// host. Like libpq, block SIGPIPE in the calling thread for the call and
-// swallow one that we caused, then restore the thread's mask. No handler is
-// installed and other threads are untouched.
-class SigpipeGuard {
- public:
-  SigpipeGuard() {
-    sigset_t pending;
-    sigemptyset(&pending);
-    sigpending(&pending);
-    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
-    sigset_t block;
-    sigemptyset(&block);
-    sigaddset(&block, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &block, &old_mask_);
-  }
-  ~SigpipeGuard() {
-    if (!was_pending_) {
-      sigset_t pending;
-      sigemptyset(&pending);
-      sigpending(&pending);
-      if (sigismember(&pending, SIGPIPE) == 1) {
-        sigset_t only;
-        sigemptyset(&only);
-        sigaddset(&only, SIGPIPE);
-        const timespec zero{0, 0};
-        sigtimedwait(&only, nullptr, &zero);
-      }
-    }
-    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-  }
-  SigpipeGuard(const SigpipeGuard&) = delete;
-  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
-
- private:
-  sigset_t old_mask_{};
-  bool was_pending_ = false;
-};
-
 CallResult Fail(idb_status s, std::string message) {
   CallResult r;
   r.status = s;
@@ -98,7 +59,11 @@ CallResult Fail(idb_status s, std::string message) {
 
 // One keep-alive connection to the daemon: httplib's client plus what the
 // pool needs to know — how many sockets it opened (so Call can tell a reused
-// socket from a new one) and which process opened the current one (fork).
+// socket from a new one) and which process opened the current one (fork) —
+// speaking through a BufferedSocketStream: the request's headers and body
+// leave in one send (one wake-up of the daemon, not two), sends never raise
+// SIGPIPE (MSG_NOSIGNAL), and the gathered request, which holds the
+// password, is wiped after sending.
 // Used by one call at a time; not shared between threads while in use.
 class DaemonConnection final : public httplib::ClientImpl {
  public:
@@ -137,6 +102,14 @@ class DaemonConnection final : public httplib::ClientImpl {
     ++sockets_opened_;
     owner_pid_ = ::getpid();
     return httplib::ClientImpl::create_and_connect_socket(socket, error);
+  }
+
+  // httplib calls this for each request on the connected socket.
+  bool process_socket(const Socket& socket, std::function<bool(httplib::Stream& strm)> callback) override {
+    BufferedSocketStream strm(socket.sock,
+                              std::chrono::seconds(read_timeout_sec_) + std::chrono::microseconds(read_timeout_usec_),
+                              std::chrono::seconds(write_timeout_sec_) + std::chrono::microseconds(write_timeout_usec_));
+    return callback(strm);
   }
 
  private:
@@ -208,7 +181,6 @@ void DaemonClient::CloseIdle() const noexcept {
 
 CallResult DaemonClient::Call(const char* method, const std::string& path,
                               const std::string& body) const {
-  SigpipeGuard no_sigpipe;
   const auto request_ms = std::chrono::milliseconds(request_timeout_ms_);
 
   std::unique_ptr<DaemonConnection> conn = Acquire();

@@ -22,8 +22,8 @@
 //  - fork(): every connection remembers the pid that opened it. In a child,
 //    inherited connections are closed with close() only — never shutdown(),
 //    which would cut the parent's connection too — and the child opens its own.
-//  - SIGPIPE: blocked in the calling thread around every use (SigpipeGuard),
-//    since Debian's httplib sends without MSG_NOSIGNAL.
+//  - SIGPIPE: never raised — every send goes through BufferedSocketStream,
+//    which sends with MSG_NOSIGNAL (Debian's httplib itself does not).
 // Errors are idb_status codes: the daemon's {"error":{"code":..}} mapped
 // one-to-one; connect failures → IDB_E_DAEMON_UNAVAILABLE, deadlines →
 // IDB_E_TIMEOUT, a refused peer → IDB_E_PERMISSION_DENIED.

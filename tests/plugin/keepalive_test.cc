@@ -7,6 +7,7 @@
 // a connection breaks must be chosen.
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -18,6 +19,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "daemon/daemon_server.h"
 #include "daemon/log.h"
@@ -25,6 +27,19 @@
 #include "idbridge.h"
 
 namespace {
+
+// Gives SIGPIPE its default action (end the process) for one test;
+// httplib::Server, which other tests here start, sets it to SIG_IGN.
+class DefaultSigpipe {
+ public:
+  DefaultSigpipe() : previous_(::signal(SIGPIPE, SIG_DFL)) {}
+  ~DefaultSigpipe() { ::signal(SIGPIPE, previous_); }
+  DefaultSigpipe(const DefaultSigpipe&) = delete;
+  DefaultSigpipe& operator=(const DefaultSigpipe&) = delete;
+
+ private:
+  sighandler_t previous_;
+};
 
 using idb::daemon::DaemonServer;
 using idb::daemon::testing::DaemonTestEnv;
@@ -167,11 +182,13 @@ TEST_F(KeepAliveTest, ForkedChildUsesItsOwnConnectionAndLeavesTheParentsAlone) {
 }
 
 // A UNIX-socket server that answers GET /v1/health as scripted per request:
-// answer it, close the connection after reading it (no status line), or
-// never answer. Connections are served one after another.
+// answer it, close the connection after reading it (no status line), never
+// answer, or stop reading the connection (shutdown SHUT_RD: a later send to
+// it fails with EPIPE) and answer, keeping it open. Connections are served
+// one after another.
 class ScriptedServer {
  public:
-  enum class Action { kAnswer, kCloseAfterReading, kHang };
+  enum class Action { kAnswer, kCloseAfterReading, kHang, kStopReadingAndAnswer };
   using Script = std::function<Action(int connection, int request)>;
 
   ScriptedServer(const std::string& path, Script script) : script_(std::move(script)) {
@@ -187,6 +204,7 @@ class ScriptedServer {
     stop_ = true;
     thread_.join();
     ::close(fd_);
+    for (int c : held_) ::close(c);
   }
   int accepted() const { return accepted_.load(); }
 
@@ -204,37 +222,48 @@ class ScriptedServer {
       int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (c < 0) continue;
       accepted_.fetch_add(1);
-      Serve(c, conn);
-      ::close(c);
+      if (Serve(c, conn)) {
+        held_.push_back(c);
+      } else {
+        ::close(c);
+      }
     }
   }
-  void Serve(int c, int conn) {
+  static void Answer(int c) {
+    const std::string body = "{\"status\":\"ok\",\"protocol\":1}";
+    const std::string out = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\n\r\n" + body;
+    (void)::send(c, out.data(), out.size(), MSG_NOSIGNAL);
+  }
+  // True when the connection is to be kept open (not read any more).
+  bool Serve(int c, int conn) {
     std::string in;
     for (int request = 0;; ++request) {
       while (in.find("\r\n\r\n") == std::string::npos) {
         char buf[1024];
-        if (!WaitReadable(c)) return;
+        if (!WaitReadable(c)) return false;
         ssize_t n = ::recv(c, buf, sizeof(buf), 0);
-        if (n <= 0) return;
+        if (n <= 0) return false;
         in.append(buf, static_cast<size_t>(n));
       }
       in.erase(0, in.find("\r\n\r\n") + 4);
       switch (script_(conn, request)) {
-        case Action::kAnswer: {
-          const std::string body = "{\"status\":\"ok\",\"protocol\":1}";
-          const std::string out = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                                  std::to_string(body.size()) + "\r\n\r\n" + body;
-          (void)::send(c, out.data(), out.size(), MSG_NOSIGNAL);
+        case Action::kAnswer:
+          Answer(c);
           break;
-        }
         case Action::kCloseAfterReading:
-          return;
+          return false;
         case Action::kHang:
           while (WaitReadable(c)) {
             char buf[1024];
-            if (::recv(c, buf, sizeof(buf), 0) <= 0) return;
+            if (::recv(c, buf, sizeof(buf), 0) <= 0) return false;
           }
-          return;
+          return false;
+        case Action::kStopReadingAndAnswer:
+          // Before answering, so the client's next send surely finds it.
+          ::shutdown(c, SHUT_RD);
+          Answer(c);
+          return true;
       }
     }
   }
@@ -243,6 +272,7 @@ class ScriptedServer {
   int fd_ = -1;
   std::atomic<bool> stop_{false};
   std::atomic<int> accepted_{0};
+  std::vector<int> held_;  // connections kept open unread (server thread, then destructor)
   std::thread thread_;
 };
 
@@ -258,6 +288,24 @@ TEST_F(KeepAliveTest, PooledConnectionClosedUnderTheRequestIsRetriedOnANewOne) {
   ASSERT_EQ(idb_client_ping(c), IDB_OK);
   EXPECT_EQ(idb_client_ping(c), IDB_OK);
   EXPECT_EQ(server.accepted(), 2);
+}
+
+TEST_F(KeepAliveTest, SendToADaemonThatStoppedReadingRaisesNoSigpipeAndIsRetried) {
+  // The plugin must send with MSG_NOSIGNAL, and must not leave one pending.
+  DefaultSigpipe sigpipe_kills;  // a SIGPIPE would end this test process
+  ScriptedServer server(env_.socket_path(), [](int conn, int) {
+    return conn == 0 ? Action::kStopReadingAndAnswer : Action::kAnswer;
+  });
+  idb_client* c = Client();
+  ASSERT_EQ(idb_client_ping(c), IDB_OK);
+  // The pooled connection looks alive (nothing to read, not closed) but the
+  // daemon reads it no more: the send fails with EPIPE, then one retry.
+  EXPECT_EQ(idb_client_ping(c), IDB_OK);
+  EXPECT_EQ(server.accepted(), 2);
+  sigset_t pending;
+  sigemptyset(&pending);
+  ASSERT_EQ(sigpending(&pending), 0);
+  EXPECT_EQ(sigismember(&pending, SIGPIPE), 0);
 }
 
 TEST_F(KeepAliveTest, FailureOnTheNewConnectionIsNotRetriedAgain) {
