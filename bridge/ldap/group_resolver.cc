@@ -1,7 +1,10 @@
 #include "ldap/group_resolver.h"
 
 #include <deque>
+#include <map>
+#include <memory>
 #include <set>
+#include <unordered_set>
 
 #include "core/dn.h"
 #include "ldap/ad_account.h"
@@ -24,52 +27,62 @@ GroupInfo InfoFromEntry(const Entry& e) {
 
 const std::vector<std::string> kGroupAttrs = {"cn", "objectSid", "memberOf"};
 
+using GroupPtr = std::shared_ptr<const GroupInfo>;
+
+GroupPtr Share(GroupInfo info) { return std::make_shared<const GroupInfo>(std::move(info)); }
+
 // Reads one group (cache first). A group that no longer exists yields a bare
 // entry (cn from its DN, no parents) rather than failing the login.
-Result<GroupInfo> ReadGroup(Connection& conn, const std::string& dn, GroupCache* cache,
-                            std::chrono::system_clock::time_point now) {
+Result<GroupPtr> ReadGroup(Connection& conn, const std::string& dn, GroupCache* cache,
+                           std::chrono::system_clock::time_point now) {
   const std::string key = DnKey(dn);
-  GroupInfo info;
-  if (cache && cache->Get(key, now, &info)) return info;
+  if (cache) {
+    if (GroupPtr hit = cache->Get(key, now)) return hit;
+  }
   auto r = conn.Search(dn, LDAP_SCOPE_BASE, "(objectClass=*)", kGroupAttrs);
   if (!r.ok() && r.status().code() != ErrorCode::kNotFound) return r.status();
+  GroupInfo info;
   if (r.ok() && !r->empty()) {
     info = InfoFromEntry(r->front());
   } else {
     info.dn = dn;
     info.cn = FirstCnOf(dn);
   }
-  if (cache) cache->Put(key, info, now);
-  return info;
+  GroupPtr shared = Share(std::move(info));
+  if (cache) cache->Put(key, shared, now);
+  return shared;
 }
 
 // Breadth-first from the direct groups over `parents_of`, giving each reached
 // group its path. `fetch` returns a group's info (may hit the directory).
 template <typename Fetch>
-Result<std::vector<DirectoryGroup>> Walk(const std::vector<GroupInfo>& direct, int depth_limit, bool nested, Fetch fetch) {
+Result<std::vector<DirectoryGroup>> Walk(const std::vector<GroupPtr>& direct, int depth_limit, bool nested, Fetch fetch) {
   std::vector<DirectoryGroup> out;
-  std::set<std::string> seen;
+  std::unordered_set<std::string> seen;
   struct Item {
-    GroupInfo info;
+    GroupPtr info;
     std::vector<std::string> via;
   };
   std::deque<Item> queue;
   for (const auto& g : direct) {
-    if (seen.insert(DnKey(g.dn)).second) queue.push_back({g, {}});
+    if (seen.insert(DnKey(g->dn)).second) queue.push_back({g, {}});
   }
   while (!queue.empty()) {
     Item item = std::move(queue.front());
     queue.pop_front();
-    out.push_back(DirectoryGroup{item.info.dn, item.info.cn, item.info.sid, item.via});
-    if (!nested || static_cast<int>(item.via.size()) >= depth_limit) continue;
-    for (const auto& parent : item.info.parents) {
-      if (!seen.insert(DnKey(parent)).second) continue;  // cycle or already reached by a shorter path
-      auto info = fetch(parent);
-      if (!info.ok()) return info.status();
-      std::vector<std::string> via = item.via;
-      via.push_back(item.info.cn);
-      queue.push_back({std::move(*info), std::move(via)});
+    const GroupInfo& info = *item.info;
+    const bool deeper = nested && static_cast<int>(item.via.size()) < depth_limit;
+    if (deeper) {
+      for (const auto& parent : info.parents) {
+        if (!seen.insert(DnKey(parent)).second) continue;  // cycle or already reached by a shorter path
+        auto parent_info = fetch(parent);
+        if (!parent_info.ok()) return parent_info.status();
+        std::vector<std::string> via = item.via;
+        via.push_back(info.cn);
+        queue.push_back({std::move(*parent_info), std::move(via)});
+      }
     }
+    out.push_back(DirectoryGroup{info.dn, info.cn, info.sid, std::move(item.via)});
   }
   return out;
 }
@@ -81,20 +94,20 @@ std::string DnKey(const std::string& dn) {
   return n.ok() ? *n : AsciiLower(dn);
 }
 
-bool GroupCache::Get(const std::string& key, std::chrono::system_clock::time_point now, GroupInfo* out) {
-  if (ttl_.count() <= 0) return false;
+std::shared_ptr<const GroupInfo> GroupCache::Get(const std::string& key, std::chrono::system_clock::time_point now) {
+  if (ttl_.count() <= 0) return nullptr;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(key);
-  if (it == entries_.end() || now - it->second.second >= ttl_) return false;
-  *out = it->second.first;
-  return true;
+  if (it == entries_.end() || now - it->second.stored >= ttl_) return nullptr;
+  return it->second.info;
 }
 
-void GroupCache::Put(const std::string& key, GroupInfo info, std::chrono::system_clock::time_point now) {
-  if (ttl_.count() <= 0) return;
+void GroupCache::Put(const std::string& key, std::shared_ptr<const GroupInfo> info,
+                     std::chrono::system_clock::time_point now) {
+  if (ttl_.count() <= 0 || !info) return;
   std::lock_guard<std::mutex> lock(mu_);
   if (entries_.size() > 100000) entries_.clear();  // memory bound
-  entries_[key] = {std::move(info), now};
+  entries_[key] = Cached{std::move(info), now};
 }
 
 std::vector<std::string> UserAttributesForGroups(const DirectoryConfig& c) {
@@ -109,19 +122,25 @@ std::vector<std::string> UserAttributesForGroups(const DirectoryConfig& c) {
 Result<std::vector<DirectoryGroup>> ResolveGroups(Connection& conn, const DirectoryConfig& c, const Entry& user,
                                                   GroupCache* cache, std::chrono::system_clock::time_point now) {
   const std::string base = c.GroupBase();
-  // 1. Direct groups.
-  std::vector<GroupInfo> direct;
+  // 1. Direct groups. From memberOf only the DN is known yet: `complete`
+  // says which entries still need their own read (cn, sid, parents).
+  std::vector<GroupPtr> direct;
+  std::vector<bool> complete;
   if (c.group_membership == GroupMembership::kMemberSearch) {
     const std::string filter = "(&" + c.group_filter + "(" + c.member_attribute + "=" + EscapeFilterValue(user.dn) + "))";
     auto r = conn.Search(base, LDAP_SCOPE_SUBTREE, filter, kGroupAttrs, c.page_size);
     if (!r.ok()) return r.status();
-    for (const auto& e : *r) direct.push_back(InfoFromEntry(e));
+    for (const auto& e : *r) {
+      direct.push_back(Share(InfoFromEntry(e)));
+      complete.push_back(true);
+    }
   } else {
     for (const auto& dn : user.Values("memberof")) {
       GroupInfo g;
       g.dn = dn;
       g.cn = FirstCnOf(dn);
-      direct.push_back(std::move(g));
+      direct.push_back(Share(std::move(g)));
+      complete.push_back(false);
     }
   }
 
@@ -140,32 +159,35 @@ Result<std::vector<DirectoryGroup>> ResolveGroups(Connection& conn, const Direct
       auto bin = group_sid.ok() ? SidFromString(*group_sid) : Result<std::string>(group_sid.status());
       if (rid_n != 0 && bin.ok()) {
         const std::string key = "sid:" + *group_sid;
-        GroupInfo info;
-        if (!(cache && cache->Get(key, now, &info))) {
+        GroupPtr info = cache ? cache->Get(key, now) : nullptr;
+        if (!info) {
           auto r = conn.Search(base, LDAP_SCOPE_SUBTREE, "(objectSid=" + EscapeBinaryFilterValue(*bin) + ")", kGroupAttrs);
           if (!r.ok()) return r.status();
           if (!r->empty()) {
-            info = InfoFromEntry(r->front());
+            info = Share(InfoFromEntry(r->front()));
             if (cache) cache->Put(key, info, now);
           }
         }
-        if (!info.dn.empty()) direct.push_back(info);
+        if (info && !info->dn.empty()) {
+          direct.push_back(std::move(info));
+          complete.push_back(true);
+        }
       }
     }
   }
 
   if (!c.nested_groups) {
-    return Walk(direct, 0, false, [](const std::string&) -> Result<GroupInfo> { return Internal("unused"); });
+    return Walk(direct, 0, false, [](const std::string&) -> Result<GroupPtr> { return Internal("unused"); });
   }
 
   // 3. Nesting.
   if (c.nested_method == NestedMethod::kIterative) {
     // Direct groups read from memberOf need their own entry (cn, sid, parents).
-    for (auto& g : direct) {
-      if (!g.parents.empty() || !g.sid.empty()) continue;
-      auto info = ReadGroup(conn, g.dn, cache, now);
+    for (size_t i = 0; i < direct.size(); ++i) {
+      if (complete[i]) continue;
+      auto info = ReadGroup(conn, direct[i]->dn, cache, now);
       if (!info.ok()) return info.status();
-      g = std::move(*info);
+      direct[i] = std::move(*info);
     }
     return Walk(direct, c.nested_depth_limit, true,
                 [&](const std::string& dn) { return ReadGroup(conn, dn, cache, now); });
@@ -192,13 +214,13 @@ Result<std::vector<DirectoryGroup>> ResolveGroups(Connection& conn, const Direct
       for (auto& e : *r) all.push_back(std::move(e));
     }
   }
-  std::map<std::string, GroupInfo> by_key;
-  for (const auto& e : all) by_key[DnKey(e.dn)] = InfoFromEntry(e);
+  std::map<std::string, GroupPtr> by_key;
+  for (const auto& e : all) by_key[DnKey(e.dn)] = Share(InfoFromEntry(e));
   for (auto& g : direct) {
-    auto it = by_key.find(DnKey(g.dn));
+    auto it = by_key.find(DnKey(g->dn));
     if (it != by_key.end()) g = it->second;
   }
-  auto walked = Walk(direct, c.nested_depth_limit, true, [&](const std::string& dn) -> Result<GroupInfo> {
+  auto walked = Walk(direct, c.nested_depth_limit, true, [&](const std::string& dn) -> Result<GroupPtr> {
     auto it = by_key.find(DnKey(dn));
     if (it != by_key.end()) return it->second;
     // A parent outside the IN_CHAIN/tokenGroups answer — e.g. BUILTIN\Users,
@@ -211,7 +233,7 @@ Result<std::vector<DirectoryGroup>> ResolveGroups(Connection& conn, const Direct
   std::set<std::string> reached;
   for (const auto& g : *walked) reached.insert(DnKey(g.dn));
   for (const auto& [key, info] : by_key) {
-    if (!reached.count(key)) walked->push_back(DirectoryGroup{info.dn, info.cn, info.sid, {"(nested)"}});
+    if (!reached.count(key)) walked->push_back(DirectoryGroup{info->dn, info->cn, info->sid, {"(nested)"}});
   }
   return walked;
 }

@@ -20,9 +20,10 @@
 #pragma once
 
 #include <chrono>
-#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
@@ -39,16 +40,24 @@ struct GroupInfo {
   std::vector<std::string> parents;  // memberOf DNs as returned
 };
 
+// Entries are immutable and shared: a lookup hands out a reference-counted
+// pointer, not a copy of the group's DN, cn and parent list (a login with 20
+// groups did 20 such copies under the lock).
 class GroupCache {
  public:
   explicit GroupCache(std::chrono::seconds ttl) : ttl_(ttl) {}
-  bool Get(const std::string& key, std::chrono::system_clock::time_point now, GroupInfo* out);
-  void Put(const std::string& key, GroupInfo info, std::chrono::system_clock::time_point now);
+  // Null when absent, expired, or caching is off (ttl 0).
+  std::shared_ptr<const GroupInfo> Get(const std::string& key, std::chrono::system_clock::time_point now);
+  void Put(const std::string& key, std::shared_ptr<const GroupInfo> info, std::chrono::system_clock::time_point now);
 
  private:
+  struct Cached {
+    std::shared_ptr<const GroupInfo> info;
+    std::chrono::system_clock::time_point stored;
+  };
   const std::chrono::seconds ttl_;
   std::mutex mu_;
-  std::map<std::string, std::pair<GroupInfo, std::chrono::system_clock::time_point>> entries_;  // guarded by mu_
+  std::unordered_map<std::string, Cached> entries_;  // guarded by mu_
 };
 
 // Attributes ResolveGroups needs on the user entry (add them to the user search).
