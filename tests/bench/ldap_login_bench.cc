@@ -4,13 +4,21 @@
 //                            service-account search of the user (with memberOf)
 //                            + bind as the user, on persistent LDAPS connections
 //                            (one pair per thread) — the ceiling;
+//   BM_RawLibldapPaused/N    the ceiling's loop with an N µs sleep between logins;
+//                            counter ldap_us_per_login = the time of the search +
+//                            bind alone. Shows what an idle gap between requests
+//                            (e.g. a daemon hop) costs the directory's answers on
+//                            the machine at hand, with no idbridge code involved;
 //   BM_LdapAuthenticator     LdapAuthenticator::Authenticate (validation, pooled
 //                            connections, search, user bind, groups with nesting
 //                            resolution, claims) on the same server in the same run;
 //   BM_PluginDaemonLogin     idb_login() in the plugin → UNIX socket → idbridged
 //                            (in-process, 8 worker threads) → LdapAuthenticator →
 //                            slapd, mapping, store (login history), session;
-//                            then idb_session_close().
+//                            then idb_session_close();
+//   BM_PluginDaemonPing      idb_client_ping() to the same idbridged: the hop
+//                            alone (UNIX socket, HTTP framing, a worker), the
+//                            floor under any login that goes through the daemon.
 // The directory is generated here and loaded with slapadd -q (memberOf values
 // written into the LDIF). Run:
 //   build-*/tests/bench/ldap_login_bench --benchmark_min_time=3 --benchmark_counters_tabular=true
@@ -18,11 +26,13 @@
 #include <ldap.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #ifdef IDB_BENCH_WITH_DAEMON
 #include "daemon/daemon_server.h"
@@ -135,7 +145,29 @@ int Bind(LDAP* ld, const std::string& dn, const std::string& pw) {
   return ldap_sasl_bind_s(ld, dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr, nullptr);
 }
 
-void BM_RawLibldapCeiling(benchmark::State& state) {
+// One raw login: service search of the user (with memberOf), bind as the user.
+bool RawLogin(LDAP* svc, LDAP* usr) {
+  static char* attrs[] = {const_cast<char*>("uid"), const_cast<char*>("memberOf"), const_cast<char*>("mail"),
+                          const_cast<char*>("departmentNumber"), nullptr};
+  const std::string u = UserName(g_next++ % kUsers);
+  const std::string filter = "(&(objectClass=inetOrgPerson)(uid=" + u + "))";
+  LDAPMessage* res = nullptr;
+  int rc = ldap_search_ext_s(svc, "ou=People,dc=fleet,dc=test", LDAP_SCOPE_SUBTREE, filter.c_str(), attrs, 0, nullptr,
+                             nullptr, nullptr, 2, &res);
+  LDAPMessage* e = rc == LDAP_SUCCESS ? ldap_first_entry(svc, res) : nullptr;
+  char* dn = e ? ldap_get_dn(svc, e) : nullptr;
+  berval** groups = e ? ldap_get_values_len(svc, e, "memberOf") : nullptr;
+  benchmark::DoNotOptimize(groups);
+  const bool ok = dn && Bind(usr, dn, "pw-" + u) == LDAP_SUCCESS;
+  if (groups) ldap_value_free_len(groups);
+  if (dn) ldap_memfree(dn);
+  ldap_msgfree(res);
+  return ok;
+}
+
+// Runs `login` (given the service and user connections) per iteration.
+template <typename Login>
+void RawLoop(benchmark::State& state, Login login) {
   auto* s = Server();
   if (!s) {
     state.SkipWithError("slapd did not start");
@@ -147,28 +179,32 @@ void BM_RawLibldapCeiling(benchmark::State& state) {
     state.SkipWithError("service bind failed");
     return;
   }
-  char* attrs[] = {const_cast<char*>("uid"), const_cast<char*>("memberOf"), const_cast<char*>("mail"),
-                   const_cast<char*>("departmentNumber"), nullptr};
   int64_t failures = 0;
   for (auto _ : state) {
-    const std::string u = UserName(g_next++ % kUsers);
-    const std::string filter = "(&(objectClass=inetOrgPerson)(uid=" + u + "))";
-    LDAPMessage* res = nullptr;
-    int rc = ldap_search_ext_s(svc, "ou=People,dc=fleet,dc=test", LDAP_SCOPE_SUBTREE, filter.c_str(), attrs, 0, nullptr,
-                               nullptr, nullptr, 2, &res);
-    LDAPMessage* e = rc == LDAP_SUCCESS ? ldap_first_entry(svc, res) : nullptr;
-    char* dn = e ? ldap_get_dn(svc, e) : nullptr;
-    berval** groups = e ? ldap_get_values_len(svc, e, "memberOf") : nullptr;
-    benchmark::DoNotOptimize(groups);
-    if (!dn || Bind(usr, dn, "pw-" + u) != LDAP_SUCCESS) ++failures;
-    if (groups) ldap_value_free_len(groups);
-    if (dn) ldap_memfree(dn);
-    ldap_msgfree(res);
+    if (!login(svc, usr)) ++failures;
   }
   ldap_unbind_ext_s(svc, nullptr, nullptr);
   ldap_unbind_ext_s(usr, nullptr, nullptr);
   state.counters["logins_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["failures"] = static_cast<double>(failures);
+}
+
+void BM_RawLibldapCeiling(benchmark::State& state) { RawLoop(state, RawLogin); }
+
+void BM_RawLibldapPaused(benchmark::State& state) {
+  const auto pause = std::chrono::microseconds(state.range(0));
+  std::chrono::steady_clock::duration in_ldap{};
+  RawLoop(state, [&](LDAP* svc, LDAP* usr) {
+    const auto start = std::chrono::steady_clock::now();
+    const bool ok = RawLogin(svc, usr);
+    in_ldap += std::chrono::steady_clock::now() - start;
+    if (pause.count() > 0) std::this_thread::sleep_for(pause);
+    return ok;
+  });
+  if (state.iterations() > 0) {
+    state.counters["ldap_us_per_login"] =
+        std::chrono::duration<double, std::micro>(in_ldap).count() / static_cast<double>(state.iterations());
+  }
 }
 
 idb::ldap::LdapAuthenticator* Authenticator() {
@@ -282,14 +318,30 @@ void BM_PluginDaemonLogin(benchmark::State& state) {
   state.counters["logins_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["failures"] = static_cast<double>(failures);
 }
+void BM_PluginDaemonPing(benchmark::State& state) {
+  DaemonWorld* w = TheDaemon();
+  if (!w || !w->error.empty()) {
+    state.SkipWithError(w ? w->error.c_str() : "slapd did not start");
+    return;
+  }
+  int64_t failures = 0;
+  for (auto _ : state) {
+    if (idb_client_ping(w->client) != IDB_OK) ++failures;
+  }
+  state.counters["pings_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["failures"] = static_cast<double>(failures);
+}
 #endif  // IDB_BENCH_WITH_DAEMON
 
 // The ceiling first, then the authenticator, then the full path: each 1 then
-// 4 clients, all on the same (warmed-up) server.
+// 4 clients, all on the same (warmed-up) server. On a noisy machine, compare
+// with --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true.
 BENCHMARK(BM_RawLibldapCeiling)->Threads(1)->Threads(4)->UseRealTime();
+BENCHMARK(BM_RawLibldapPaused)->Arg(0)->Arg(300)->UseRealTime();
 BENCHMARK(BM_LdapAuthenticator)->Threads(1)->Threads(4)->UseRealTime();
 #ifdef IDB_BENCH_WITH_DAEMON
 BENCHMARK(BM_PluginDaemonLogin)->Threads(1)->Threads(4)->UseRealTime();
+BENCHMARK(BM_PluginDaemonPing)->Threads(1)->Threads(4)->UseRealTime();
 #endif
 
 }  // namespace
