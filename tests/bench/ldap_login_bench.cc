@@ -302,7 +302,10 @@ DaemonWorld* TheDaemon() {
   return w;
 }
 
-void BM_PluginDaemonLogin(benchmark::State& state) {
+// Runs `call` (given the plugin client; true = success) per iteration
+// against the in-process daemon; `rate` names the per-second counter.
+template <typename Call>
+void DaemonLoop(benchmark::State& state, const char* rate, Call call) {
   DaemonWorld* w = TheDaemon();
   if (!w || !w->error.empty()) {
     state.SkipWithError(w ? w->error.c_str() : "slapd did not start");
@@ -310,26 +313,24 @@ void BM_PluginDaemonLogin(benchmark::State& state) {
   }
   int64_t failures = 0;
   for (auto _ : state) {
-    const std::string u = UserName(g_next++ % kUsers);
-    idb_session* session = nullptr;
-    if (idb_login(w->client, u.c_str(), ("pw-" + u).c_str(), &session) != IDB_OK) ++failures;
-    idb_session_close(session);
+    if (!call(w->client)) ++failures;
   }
-  state.counters["logins_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters[rate] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["failures"] = static_cast<double>(failures);
 }
+
+void BM_PluginDaemonLogin(benchmark::State& state) {
+  DaemonLoop(state, "logins_per_s", [](idb_client* client) {
+    const std::string u = UserName(g_next++ % kUsers);
+    idb_session* session = nullptr;
+    const bool ok = idb_login(client, u.c_str(), ("pw-" + u).c_str(), &session) == IDB_OK;
+    idb_session_close(session);
+    return ok;
+  });
+}
+
 void BM_PluginDaemonPing(benchmark::State& state) {
-  DaemonWorld* w = TheDaemon();
-  if (!w || !w->error.empty()) {
-    state.SkipWithError(w ? w->error.c_str() : "slapd did not start");
-    return;
-  }
-  int64_t failures = 0;
-  for (auto _ : state) {
-    if (idb_client_ping(w->client) != IDB_OK) ++failures;
-  }
-  state.counters["pings_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-  state.counters["failures"] = static_cast<double>(failures);
+  DaemonLoop(state, "pings_per_s", [](idb_client* client) { return idb_client_ping(client) == IDB_OK; });
 }
 #endif  // IDB_BENCH_WITH_DAEMON
 

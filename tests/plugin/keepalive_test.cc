@@ -25,21 +25,11 @@
 #include "daemon/log.h"
 #include "daemon_test_env.h"
 #include "idbridge.h"
+#include "default_sigpipe.h"
 
 namespace {
 
-// Gives SIGPIPE its default action (end the process) for one test;
-// httplib::Server, which other tests here start, sets it to SIG_IGN.
-class DefaultSigpipe {
- public:
-  DefaultSigpipe() : previous_(::signal(SIGPIPE, SIG_DFL)) {}
-  ~DefaultSigpipe() { ::signal(SIGPIPE, previous_); }
-  DefaultSigpipe(const DefaultSigpipe&) = delete;
-  DefaultSigpipe& operator=(const DefaultSigpipe&) = delete;
-
- private:
-  sighandler_t previous_;
-};
+using idb::testing::DefaultSigpipe;
 
 using idb::daemon::DaemonServer;
 using idb::daemon::testing::DaemonTestEnv;

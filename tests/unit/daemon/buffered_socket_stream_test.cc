@@ -13,21 +13,12 @@
 #include <string>
 #include <thread>
 
+#include "default_sigpipe.h"
+
 namespace idb {
 namespace {
 
-// Gives SIGPIPE its default action (end the process) for one test;
-// httplib::Server, which other tests here start, sets it to SIG_IGN.
-class DefaultSigpipe {
- public:
-  DefaultSigpipe() : previous_(::signal(SIGPIPE, SIG_DFL)) {}
-  ~DefaultSigpipe() { ::signal(SIGPIPE, previous_); }
-  DefaultSigpipe(const DefaultSigpipe&) = delete;
-  DefaultSigpipe& operator=(const DefaultSigpipe&) = delete;
-
- private:
-  sighandler_t previous_;
-};
+using idb::testing::DefaultSigpipe;
 
 using std::chrono::milliseconds;
 
