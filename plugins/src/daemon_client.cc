@@ -144,8 +144,7 @@ std::unique_ptr<DaemonConnection> DaemonClient::NewConnection() const {
                                             std::chrono::milliseconds(request_timeout_ms_));
 }
 
-std::unique_ptr<DaemonConnection> DaemonClient::Acquire() const {
-  const pid_t self = ::getpid();
+std::unique_ptr<DaemonConnection> DaemonClient::Acquire(pid_t self) const {
   std::unique_ptr<DaemonConnection> mine;
   std::vector<std::unique_ptr<DaemonConnection>> inherited;  // destroyed after unlocking
   {
@@ -164,8 +163,8 @@ std::unique_ptr<DaemonConnection> DaemonClient::Acquire() const {
   return mine ? std::move(mine) : NewConnection();
 }
 
-void DaemonClient::Release(std::unique_ptr<DaemonConnection> conn) const noexcept {
-  if (!conn->OpenedBy(::getpid()) || !conn->HasOpenSocket()) return;
+void DaemonClient::Release(std::unique_ptr<DaemonConnection> conn, pid_t self) const noexcept {
+  if (!conn->OpenedBy(self) || !conn->HasOpenSocket()) return;
   std::lock_guard<std::mutex> lock(mu_);
   if (idle_.size() < kMaxIdle) idle_.push_back(std::move(conn));
   // else: `conn` is closed when the parameter is destroyed, after `lock`.
@@ -183,7 +182,8 @@ CallResult DaemonClient::Call(const char* method, const std::string& path,
                               const std::string& body) const {
   const auto request_ms = std::chrono::milliseconds(request_timeout_ms_);
 
-  std::unique_ptr<DaemonConnection> conn = Acquire();
+  const pid_t self = ::getpid();
+  std::unique_ptr<DaemonConnection> conn = Acquire(self);
   const uint64_t opened_before = conn->sockets_opened();
   auto start = std::chrono::steady_clock::now();
   httplib::Result res = Send(*conn, method, path, body);
@@ -228,7 +228,7 @@ CallResult DaemonClient::Call(const char* method, const std::string& path,
   }
   // Back to the pool unless the daemon said it closes the connection (httplib
   // has then closed the socket already) or the pool is full.
-  if (res->get_header_value("Connection") != "close") Release(std::move(conn));
+  if (res->get_header_value("Connection") != "close") Release(std::move(conn), self);
   conn.reset();
 
   nlohmann::json answer = nlohmann::json::parse(res->body, nullptr, /*allow_exceptions=*/false);

@@ -35,6 +35,8 @@
 // child may call this only if no other parent thread was inside Call().
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -82,9 +84,10 @@ class DaemonClient {
   uint32_t request_timeout_ms() const { return request_timeout_ms_; }
 
  private:
-  std::unique_ptr<DaemonConnection> Acquire() const;
+  // `self` is the calling process's pid (one getpid() per call, not per step).
+  std::unique_ptr<DaemonConnection> Acquire(pid_t self) const;
   std::unique_ptr<DaemonConnection> NewConnection() const;
-  void Release(std::unique_ptr<DaemonConnection> conn) const noexcept;
+  void Release(std::unique_ptr<DaemonConnection> conn, pid_t self) const noexcept;
 
   std::string socket_path_;
   uint32_t connect_timeout_ms_;
