@@ -1,16 +1,16 @@
 // unix_http_server.cc — see unix_http_server.h.
 #include "daemon/unix_http_server.h"
 
-#include "common/buffered_socket_stream.h"
-
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <string>
 #include <utility>
+
+#include "common/buffered_socket_stream.h"
 
 namespace idb::daemon {
 
