@@ -87,16 +87,18 @@ ssize_t BufferedSocketStream::read(char* ptr, size_t size) {
     const bool ready = known_readable_;
     known_readable_ = false;
     if (!ready && WaitFor(fd_, POLLIN, read_timeout_ms_) <= 0) return -1;
-    ssize_t n;
-    do {
-      n = ::recv(fd_, in_, sizeof(in_), ready ? MSG_DONTWAIT : 0);
-    } while (n < 0 && errno == EINTR);
+    auto receive = [this](int flags) {
+      ssize_t got;
+      do {
+        got = ::recv(fd_, in_, sizeof(in_), flags);
+      } while (got < 0 && errno == EINTR);
+      return got;
+    };
+    ssize_t n = receive(ready ? MSG_DONTWAIT : 0);
     if (n < 0 && ready && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       // Readable only in appearance (e.g. the poll saw a hang-up): wait properly.
       if (WaitFor(fd_, POLLIN, read_timeout_ms_) <= 0) return -1;
-      do {
-        n = ::recv(fd_, in_, sizeof(in_), 0);
-      } while (n < 0 && errno == EINTR);
+      n = receive(0);
     }
     if (n <= 0) return n;
     read_pos_ = 0;

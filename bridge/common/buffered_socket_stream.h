@@ -47,7 +47,7 @@ class BufferedSocketStream : public httplib::Stream {
 
   // httplib::Stream
   bool is_readable() const override;
-  bool is_writable() const override;  // writes are gathered: always true
+  bool is_writable() const override;  // writes are gathered: true until a send failed
   ssize_t read(char* ptr, size_t size) override;
   ssize_t write(const char* ptr, size_t size) override;
   void get_remote_ip_and_port(std::string& ip, int& port) const override;
