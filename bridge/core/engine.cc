@@ -582,25 +582,57 @@ Explanation Explain(const Policy& policy, const Identity& identity, const UserAd
   return ex;
 }
 
-Status ValidateOverrideGrant(const Policy& policy, const DecisionSet& current, const UserOverride& grant) {
+namespace {
+
+// Whether some rule, or the default profile, grants `req` at the grant's place.
+// Rule denies are not subtracted: the question is whether a grant can count.
+bool PolicyCanGive(const Policy& policy, const PermissionInfo& req, PermissionId req_id, const std::string& loc,
+                   const std::string& wh) {
+  const auto scoped_to = [](const std::optional<std::vector<std::string>>& places, const std::string& place) {
+    if (!places) return true;  // unscoped grant: everywhere
+    if (place.empty()) return false;
+    return std::find(places->begin(), places->end(), place) != places->end();
+  };
+  for (const Rule& rule : policy.rules()) {
+    if (rule.granted.size() <= req_id || !rule.granted.Test(req_id)) continue;
+    if (req.kind == ScopeKind::kLocation && !scoped_to(rule.locations, loc)) continue;
+    if (req.kind == ScopeKind::kWarehouse && !scoped_to(rule.warehouses, wh)) continue;
+    return true;
+  }
+  const auto& fallback = policy.default_decision().profile;
+  if (!fallback) return false;
+  const PermissionBits& bits = policy.profiles()[*fallback].permissions;
+  return bits.size() > req_id && bits.Test(req_id);
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ValidateOverrideGrant(const Policy& policy, const DecisionSet& current,
+                                                       bool user_known, const UserOverride& grant) {
   if (auto err = policy.ValidatePermission(grant.permission)) return InvalidArgument(*err);
   const Catalog& cat = policy.catalog();
   const PermissionInfo& info = cat.Get(*cat.Find(grant.permission));
   const std::string loc = grant.location.value_or("");
   const std::string wh = grant.warehouse.value_or("");
+  std::vector<std::string> warnings;
   for (PermissionId q : info.requires_all) {
     const PermissionInfo& req = cat.Get(q);
-    // The requirement must hold where the grant would hold.
-    if (!current.Check(req.name, req.kind == ScopeKind::kLocation ? loc : "",
-                       req.kind == ScopeKind::kWarehouse ? wh : "")) {
-      std::string where;
-      if (req.kind == ScopeKind::kLocation) where = loc.empty() ? " everywhere" : " at location '" + loc + "'";
-      if (req.kind == ScopeKind::kWarehouse) where = wh.empty() ? " everywhere" : " at warehouse '" + wh + "'";
-      return InvalidArgument("granting " + info.name + " needs " + req.name + ", which the user does not have" +
-                             where + "; grant " + req.name + " first");
-    }
+    const std::string req_loc = req.kind == ScopeKind::kLocation ? loc : "";
+    const std::string req_wh = req.kind == ScopeKind::kWarehouse ? wh : "";
+    if (current.Check(req.name, req_loc, req_wh)) continue;
+    std::string where;
+    if (req.kind == ScopeKind::kLocation) where = loc.empty() ? " everywhere" : " at location '" + loc + "'";
+    if (req.kind == ScopeKind::kWarehouse) where = wh.empty() ? " everywhere" : " at warehouse '" + wh + "'";
+    if (!PolicyCanGive(policy, req, q, req_loc, req_wh))
+      return InvalidArgument("granting " + info.name + " needs " + req.name + where +
+                             ", which no rule gives there and the user has no override for; grant " + req.name +
+                             " first");
+    warnings.push_back(std::string(user_known ? "the user did not hold " : "the user has not signed in yet, so "
+                                                                           "nothing shows they hold ") +
+                       req.name + where + (user_known ? " at their last sign-in" : "") + "; " + info.name +
+                       " counts only where they also hold " + req.name);
   }
-  return Status::Ok();
+  return warnings;
 }
 
 }  // namespace idb

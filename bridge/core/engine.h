@@ -32,6 +32,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/result.h"
 #include "core/decision_set.h"
 #include "core/identity.h"
 #include "core/policy.h"
@@ -102,10 +103,20 @@ struct Explanation {
 Explanation Explain(const Policy& policy, const Identity& identity, const UserAdjustments& adjustments,
                     SystemTime now);
 
-// For the store: may this grant override be added? OK, or kInvalidArgument
-// with the reason: unknown permission (did you mean), a glob, or a required
-// permission the user would not have at that location/warehouse given
-// `current` (the user's decisions without this override).
-Status ValidateOverrideGrant(const Policy& policy, const DecisionSet& current, const UserOverride& grant);
+// For the store: may this grant override be added?
+//
+// A grant holds only where the permission's requirements hold too (the
+// engine enforces that), so the check asks whether the grant can ever take
+// effect, not what the user's last-login snapshot happens to say:
+// - kInvalidArgument: unknown permission (did you mean), a glob, or a
+//   requirement that neither `current` holds at the grant's place nor any
+//   rule or the default can give there ("grant REQ first");
+// - otherwise the warnings to show the admin: requirements `current` lacks at
+//   that place but that a rule could give (the grant then counts only where
+//   the user also holds them). `current` is the user's decisions without this
+//   override (their last-known identity, if any, plus their grant overrides);
+//   `user_known` says whether that identity existed.
+Result<std::vector<std::string>> ValidateOverrideGrant(const Policy& policy, const DecisionSet& current,
+                                                       bool user_known, const UserOverride& grant);
 
 }  // namespace idb

@@ -192,8 +192,9 @@ json OverrideToJson(const StoredOverride& o, SystemTime now) {
 // engine's decisions from their last-known identity (none if they never logged
 // in), plus their unexpired grant overrides — so `grant view` then `grant edit`
 // works for a user whose first login is still to come.
+// `*known` says whether the store had their identity.
 DecisionSet CurrentDecisions(const Policy& policy, Store& store, const std::string& user, SystemTime now,
-                             Status* error) {
+                             bool* known_identity, Status* error) {
   Identity id;
   id.user = user;
   auto known = store.ListKnownUsers();
@@ -201,8 +202,12 @@ DecisionSet CurrentDecisions(const Policy& policy, Store& store, const std::stri
     *error = known.status();
     return {};
   }
+  *known_identity = false;
   for (const auto& k : *known)
-    if (k.identity.user == user) id = k.identity;
+    if (k.identity.user == user) {
+      id = k.identity;
+      *known_identity = true;
+    }
   auto adj = store.AdjustmentsFor(user, now);
   if (!adj.ok()) {
     *error = adj.status();
@@ -228,8 +233,10 @@ DecisionSet CurrentDecisions(const Policy& policy, Store& store, const std::stri
   return DecisionSet(user, true, evaluated.profiles(), std::move(decisions));
 }
 
-// Catalog checks for a grant or deny, with did-you-mean and requirement reasons.
-Status ValidateOverride(const Policy& policy, Store& store, const NewOverride& o, SystemTime now) {
+// Catalog checks for a grant or deny, with did-you-mean and requirement reasons;
+// requirements the user may lack are added to `warnings`.
+Status ValidateOverride(const Policy& policy, Store& store, const NewOverride& o, SystemTime now,
+                        std::vector<std::string>* warnings) {
   const Catalog& cat = policy.catalog();
   if (o.effect == OverrideEffect::kDeny) {
     if (auto e = policy.ValidateDenyPattern(o.permission)) return InvalidArgument(*e);
@@ -246,7 +253,8 @@ Status ValidateOverride(const Policy& policy, Store& store, const NewOverride& o
   }
   if (o.effect == OverrideEffect::kGrant) {
     Status error;
-    DecisionSet current = CurrentDecisions(policy, store, o.user, now, &error);
+    bool known_identity = false;
+    DecisionSet current = CurrentDecisions(policy, store, o.user, now, &known_identity, &error);
     IDB_RETURN_IF_ERROR(error);
     UserOverride grant;
     grant.effect = o.effect;
@@ -254,7 +262,9 @@ Status ValidateOverride(const Policy& policy, Store& store, const NewOverride& o
     grant.location = o.location;
     grant.warehouse = o.warehouse;
     grant.expires = o.expires;
-    IDB_RETURN_IF_ERROR(ValidateOverrideGrant(policy, current, grant));
+    auto notes = ValidateOverrideGrant(policy, current, known_identity, grant);
+    if (!notes.ok()) return notes.status();
+    *warnings = std::move(*notes);
   }
   return Status::Ok();
 }
@@ -288,7 +298,8 @@ int OverrideAdd(const Args& args, OverrideEffect effect, std::ostream& out, std:
 
   auto session = OpenSession(args, cmd, err, /*need_config=*/true, /*create=*/true);
   if (!session) return kError;
-  if (Status s = ValidateOverride(*session->config->policy, *session->store, o, now); !s.ok())
+  std::vector<std::string> warnings;
+  if (Status s = ValidateOverride(*session->config->policy, *session->store, o, now, &warnings); !s.ok())
     return Fail(err, cmd, s);
   auto id = session->store->AddOverride(o, CurrentActor(), now);
   if (!id.ok()) return Fail(err, cmd, id.status());
@@ -296,6 +307,7 @@ int OverrideAdd(const Args& args, OverrideEffect effect, std::ostream& out, std:
   out << "override #" << *id << ": " << EffectName(effect) << " " << o.permission << " for " << Quoted(o.user)
       << ScopeText(shown) << (o.expires ? " until " + FormatUtcTime(*o.expires) : std::string(", no expiry"))
       << "\n";
+  for (const auto& w : warnings) err << cmd << ": warning: " << w << "\n";
   return kOk;
 }
 

@@ -52,21 +52,36 @@ TEST_F(CtlTest, UnknownPermissionIsRefusedWithDidYouMean) {
   EXPECT_CONTAINS(Ctl({"override", "list"}).out, "no overrides");
 }
 
-TEST_F(CtlTest, EditWithoutViewIsRefusedWithTheReason) {
-  auto r = Ctl({"override", "grant", "--user", "carol", "--perm", "meter_entries.edit"});
+TEST_F(CtlTest, GrantWhoseRequirementNothingGivesIsRefusedUntilItIsGranted) {
+  // No rule gives employees.edit (technicians and auditors only view employees).
+  auto r = Ctl({"override", "grant", "--user", "carol", "--perm", "employees.manage_logins"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_CONTAINS(r.err, "needs meter_entries.view");
-  ASSERT_EQ(Ctl({"override", "grant", "--user", "carol", "--perm", "meter_entries.view"}).code, 0);
-  auto ok = Ctl({"override", "grant", "--user", "carol", "--perm", "meter_entries.edit"});
+  EXPECT_CONTAINS(r.err, "needs employees.edit everywhere, which no rule gives there");
+  EXPECT_CONTAINS(Ctl({"override", "list"}).out, "no overrides");
+  ASSERT_EQ(Ctl({"override", "grant", "--user", "carol", "--perm", "employees.edit"}).code, 0);
+  auto ok = Ctl({"override", "grant", "--user", "carol", "--perm", "employees.manage_logins"});
   EXPECT_EQ(ok.code, 0) << ok.err;
 }
 
+// A user the store has no identity for yet (never signed in, or a login whose
+// row is still in the daemon's group commit) gets what a rule could give them,
+// with a warning instead of a refusal.
+TEST_F(CtlTest, GrantForAUserWithoutSnapshotWarnsAboutTheRequirement) {
+  auto r = Ctl({"override", "grant", "--user", "carol", "--perm", "meter_entries.edit"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_CONTAINS(r.out, "override #1: grant meter_entries.edit");
+  EXPECT_CONTAINS(r.err, "warning: the user has not signed in yet");
+  EXPECT_CONTAINS(r.err, "meter_entries.view everywhere");
+}
+
 TEST_F(CtlTest, RequirementIsCheckedAtTheGrantsLocation) {
-  ASSERT_EQ(Ctl({"override", "grant", "--user", "carol", "--perm", "meter_entries.view", "--location", "Depot A"}).code, 0);
-  auto r = Ctl({"override", "grant", "--user", "carol", "--perm", "meter_entries.edit", "--location", "Depot B"});
+  ASSERT_EQ(Ctl({"override", "grant", "--user", "carol", "--perm", "employees.edit", "--location", "Depot A"}).code, 0);
+  auto r = Ctl({"override", "grant", "--user", "carol", "--perm", "employees.manage_logins", "--location", "Depot B"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_CONTAINS(r.err, "Depot B");
-  EXPECT_EQ(Ctl({"override", "grant", "--user", "carol", "--perm", "meter_entries.edit", "--location", "Depot A"}).code, 0);
+  EXPECT_CONTAINS(r.err, "at location 'Depot B'");
+  EXPECT_EQ(Ctl({"override", "grant", "--user", "carol", "--perm", "employees.manage_logins", "--location", "Depot A"})
+                .code,
+            0);
 }
 
 TEST_F(CtlTest, RequirementFromTheUsersProfileCounts) {
@@ -75,9 +90,10 @@ TEST_F(CtlTest, RequirementFromTheUsersProfileCounts) {
   id.source = "ldap:corp";
   id.groups.push_back({"", "Mechanics", "", {}});
   ASSERT_TRUE(OpenTestStore(store_)->RememberIdentity(id, T("2026-06-01")).ok());
-  // Technicians have work_orders.view_* at Depot A from the rules: delete's requirements hold there.
+  // Technicians have meter_entries.view at Depot A from the rules: no warning.
   auto r = Ctl({"override", "grant", "--user", "alice", "--perm", "meter_entries.edit", "--location", "Depot A"});
   EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
 }
 
 TEST_F(CtlTest, DenyAcceptsAGlob) {
