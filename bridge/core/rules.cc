@@ -179,12 +179,10 @@ class RuleParser {
       r_.Error(v, "'" + key + "' is empty; remove the key to mean everywhere");
       return false;
     }
-    for (const auto& s : *list) {
-      if (s.empty()) {
-        r_.Error(v, "'" + key + "' contains an empty name");
-        return false;
-      }
-    }
+    const std::string what = key == "locations" ? "location" : "warehouse";
+    bool names_ok = true;
+    for (const auto& item : v) names_ok = r_.CheckName(item, what) && names_ok;
+    if (!names_ok) return false;
     *out = SortedUnique(*list);
     return true;
   }
@@ -276,8 +274,8 @@ bool LoadRulesNode(const YAML::Node& root, const std::string& file, Policy* poli
       r.CheckKeys(node, {"name", "description", "match", "grant_profiles", "locations", "warehouses", "deny"},
                   what);
       if (name) {
-        if (name->empty()) {
-          r.Error(YamlReader::Find(node, "name"), "rule name must not be empty");
+        if (!r.CheckName(YamlReader::Find(node, "name"), "rule name")) {
+          // reported
         } else if (auto it = names.find(*name); it != names.end()) {
           r.Error(YamlReader::Find(node, "name"),
                   "duplicate rule name '" + *name + "' (first defined at " + it->second.ToString() + ")");

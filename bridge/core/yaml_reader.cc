@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/names.h"
+
 namespace idb {
 namespace {
 
@@ -54,6 +56,35 @@ void Add(std::vector<Diagnostic>* errors, const std::string& file, int line, int
   errors->push_back(Diagnostic{file, line, col, std::move(msg)});
 }
 
+// Every scalar, key or value, must be text the loaders, the store and the
+// logs can hold (valid UTF-8, no control characters but tab and newline).
+// Reports at most `max_reports` scalars; returns false when any was bad.
+bool CheckScalarsAreText(const YAML::Node& n, const std::string& file, std::vector<Diagnostic>* errors,
+                         int* max_reports) {
+  if (n.IsScalar()) {
+    Status s = ValidateFileText(n.Scalar(), "text");
+    if (s.ok()) return true;
+    if (*max_reports > 0) {
+      --*max_reports;
+      const YAML::Mark m = n.Mark();
+      Add(errors, file, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1,
+          s.message().find("UTF-8") != std::string::npos ? "text is not valid UTF-8"
+                                                           : "text contains a control character");
+    }
+    return false;
+  }
+  bool good = true;
+  if (n.IsSequence()) {
+    for (const auto& c : n) good = CheckScalarsAreText(c, file, errors, max_reports) && good;
+  } else if (n.IsMap()) {
+    for (const auto& kv : n) {
+      good = CheckScalarsAreText(kv.first, file, errors, max_reports) && good;
+      good = CheckScalarsAreText(kv.second, file, errors, max_reports) && good;
+    }
+  }
+  return good;
+}
+
 }  // namespace
 
 std::optional<std::string> DidYouMean(std::string_view word, const std::vector<std::string>& candidates) {
@@ -95,6 +126,8 @@ std::optional<YAML::Node> LoadYamlString(const std::string& text, const std::str
       Add(errors, file, 0, 0, why);
       return std::nullopt;
     }
+    int max_reports = 20;
+    if (!CheckScalarsAreText(root, file, errors, &max_reports)) return std::nullopt;
     return root;
   } catch (const YAML::Exception& e) {
     std::string msg = e.msg.empty() ? std::string("invalid YAML") : "invalid YAML: " + e.msg;
@@ -152,6 +185,14 @@ SourceRef YamlReader::Where(const YAML::Node& node) const {
 void YamlReader::Error(const YAML::Node& node, const std::string& message) {
   SourceRef w = Where(node);
   errors_->push_back(Diagnostic{file_, w.line, w.column, message});
+}
+
+bool YamlReader::CheckName(const YAML::Node& node, std::string_view what) {
+  if (!node.IsDefined() || !node.IsScalar()) return false;
+  Status s = ValidateName(node.Scalar(), what);
+  if (s.ok()) return true;
+  Error(node, s.message());
+  return false;
 }
 
 bool YamlReader::ExpectMap(const YAML::Node& node, std::string_view what) {

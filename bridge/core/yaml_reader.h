@@ -34,7 +34,9 @@ namespace idb {
 
 // Parses a whole file. Refuses files over `max_bytes`, NUL bytes, more than
 // `max_nodes` nodes after alias expansion, nesting deeper than 64, and any
-// yaml-cpp error (reported with its line/col). Returns nullopt on error.
+// yaml-cpp error (reported with its line/col), and any scalar that is not
+// valid UTF-8 or holds a control character other than tab and newline.
+// Returns nullopt on error.
 std::optional<YAML::Node> LoadYamlFile(const std::string& path, std::vector<Diagnostic>* errors,
                                        size_t max_bytes = 16u << 20, size_t max_nodes = 2'000'000);
 // Same for text already in memory; `file` names it in diagnostics.
@@ -58,6 +60,10 @@ class YamlReader {
 
   // Records "file:line:col: message" at `node` (or the file when invalid).
   void Error(const YAML::Node& node, const std::string& message);
+
+  // A scalar used as a name (rule, profile, module, action, location,
+  // warehouse): the store's name rules (common/names.h), reported at the node.
+  bool CheckName(const YAML::Node& node, std::string_view what);
 
   bool ExpectMap(const YAML::Node& node, std::string_view what);
   bool ExpectList(const YAML::Node& node, std::string_view what);

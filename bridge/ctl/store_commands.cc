@@ -38,7 +38,7 @@
 #include "ctl/commands.h"
 #include "store/actor.h"
 #include "store/config_diff.h"
-#include "store/names.h"
+#include "common/names.h"
 #include "store/password_hash.h"
 #include "store/password_prompt.h"
 #include "store/sqlite_store.h"

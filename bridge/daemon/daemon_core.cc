@@ -8,7 +8,7 @@
 #include "core/engine.h"
 #include "daemon/log.h"
 #include "oidc/oidc_provider.h"
-#include "store/names.h"
+#include "common/names.h"
 #include "store/sqlite_store.h"
 
 namespace idb::daemon {
@@ -212,7 +212,7 @@ Reply DaemonCore::FinishLogin(const AuthOutcome& outcome, const std::string& met
     RecordLogin(identity.user, method, source, LoginFailure::kNoProfileMapped, client, "");
     return ErrorReply(403, "no_profile_mapped", "no security profile is mapped to this user");
   }
-  if (Status s = store::ValidateUserName(identity.user); s.ok())
+  if (Status s = ValidateUserName(identity.user); s.ok())
     history_->EnqueueIdentity(store::KnownUser{identity, now});
   else
     LogError("known users: " + s.ToString());

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "store/names.h"
+#include "common/names.h"
 
 namespace idb::store {
 

@@ -1,6 +1,6 @@
 #include "store/explain_inputs.h"
 
-#include "store/names.h"
+#include "common/names.h"
 #include "store/time_format.h"
 
 namespace idb::store {

@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/identity_json.h"
-#include "store/names.h"
+#include "common/names.h"
 #include "store/schema.h"
 #include "store/security_chain.h"
 #include "store/sqlite_handle.h"

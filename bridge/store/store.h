@@ -15,7 +15,7 @@
 //    security-log entry with actor, time, before and after IN THE SAME
 //    TRANSACTION — there is no way to change them without a log entry;
 //  - times are injected (`now`), so tests never sleep;
-//  - names are validated with store/names.h (odd characters stored literally).
+//  - names are validated with common/names.h (odd characters stored literally).
 // Thread-safety: implementations are safe for concurrent use from many threads
 // without external synchronisation, and several processes may open one store.
 #pragma once
@@ -75,7 +75,7 @@ struct LimitsUpdate {
 struct LoginRecord {
   int64_t id = 0;           // assigned by the store
   SystemTime time{};
-  std::string user;         // as attempted; sanitised (store/names.h), never rejected
+  std::string user;         // as attempted; sanitised (common/names.h), never rejected
   std::string method;       // "ldap", "oidc", "local"
   std::string source;       // "ldap:corp", "oidc:entra", "local"; may be empty
   bool success = false;

@@ -216,7 +216,7 @@ TEST(Validation, GarbageInputsNeverCrash) {
     std::string p = Errors(kOkRules, inputs[i]);
     std::string c = Errors(kOkRules, kProfiles, inputs[i]);
     if (i == 13) {
-      EXPECT_EQ(r, "") << i;  // long but valid
+      EXPECT_THAT(r, HasSubstr("rule name is 200000 bytes long")) << i;  // the store's bound
     } else {
       EXPECT_NE(r, "") << i;
     }
@@ -241,6 +241,44 @@ TEST(Validation, RandomBytesNeverCrash) {
     std::string e = Errors(s);
     EXPECT_EQ(e.find("INCONSISTENT"), std::string::npos) << s;
   }
+}
+
+// ---- text the store and the logs can hold (what check accepts, the daemon accepts) ----
+
+std::string RuleWithLocation(const std::string& name, const std::string& location) {
+  return "version: 1\nrules:\n  - name: " + name + "\n    match: { group_cn: G }\n    grant_profiles: [full]\n"
+         "    locations: [" + location + "]\n";
+}
+
+TEST(Validation, InvalidUtf8AnywhereIsAnErrorAtItsPosition) {
+  EXPECT_THAT(Errors(RuleWithLocation("r", "\"Depot \xff\"")), HasSubstr("rules.yaml:6:17: text is not valid UTF-8"));
+  EXPECT_THAT(Errors("version: 1\nrules:\n  - name: r\n    description: caf\xc3\n    match: { group_cn: G }\n"
+                     "    grant_profiles: [full]\n"),
+              HasSubstr("rules.yaml:4:18: text is not valid UTF-8"));
+  // Overlong encoding of '/' and a UTF-16 surrogate are not UTF-8 either.
+  EXPECT_THAT(Errors(RuleWithLocation("r", "\"\xc0\xaf\"")), HasSubstr("not valid UTF-8"));
+  EXPECT_THAT(Errors(RuleWithLocation("r", "\"\xed\xa0\x80\"")), HasSubstr("not valid UTF-8"));
+}
+
+TEST(Validation, ControlCharactersInNamesAreErrors) {
+  EXPECT_THAT(Errors(RuleWithLocation("\"bad\\x1bname\"", "A")), HasSubstr("rules.yaml:3:11: text contains a control character"));
+  EXPECT_THAT(Errors(RuleWithLocation("r", "\"Depot\\nA\"")), HasSubstr("location \"Depot\\x0aA\" contains a control character"));
+}
+
+TEST(Validation, MultiLineDescriptionsAreFine) {
+  EXPECT_EQ(Errors("version: 1\nrules:\n  - name: r\n    description: |\n      two\n      \tlines\n"
+                   "    match: { group_cn: G }\n    grant_profiles: [full]\n"),
+            "");
+}
+
+TEST(Validation, OverLongNamesAreErrors) {
+  EXPECT_THAT(Errors(RuleWithLocation(std::string(257, 'r'), "A")), HasSubstr("rules.yaml:3:11: rule name is 257 bytes long; at most 256"));
+  EXPECT_THAT(Errors(RuleWithLocation("r", std::string(300, 'L'))), HasSubstr("rules.yaml:6:17: location is 300 bytes long"));
+  EXPECT_EQ(Errors(RuleWithLocation(std::string(256, 'r'), std::string(256, 'L'))), "");
+}
+
+TEST(Validation, EmptyLocationNameIsAnError) {
+  EXPECT_THAT(Errors(RuleWithLocation("r", "''")), HasSubstr("location must not be empty"));
 }
 
 }  // namespace

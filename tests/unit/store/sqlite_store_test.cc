@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "store/names.h"
+#include "common/names.h"
 #include "store/password_hash.h"
 #include "temp_dir.h"
 

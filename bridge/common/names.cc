@@ -1,8 +1,8 @@
-#include "store/names.h"
+#include "common/names.h"
 
 #include <algorithm>
 
-namespace idb::store {
+namespace idb {
 namespace {
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0.
@@ -29,9 +29,11 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
 
 bool IsControl(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
-Status CheckChars(std::string_view s, std::string_view what) {
+// `multi_line` lets tab and newline through (text written in files).
+Status CheckChars(std::string_view s, std::string_view what, bool multi_line = false) {
   for (size_t i = 0; i < s.size();) {
-    if (IsControl(static_cast<unsigned char>(s[i])))
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (IsControl(c) && !(multi_line && (c == '\t' || c == '\n')))
       return InvalidArgument(std::string(what) + " " + Quoted(s) + " contains a control character");
     size_t n = Utf8SequenceLength(s, i);
     if (n == 0) return InvalidArgument(std::string(what) + " " + Quoted(s) + " is not valid UTF-8");
@@ -81,6 +83,8 @@ Status ValidateText(std::string_view text, std::string_view what) {
   return CheckChars(text, what);
 }
 
+Status ValidateFileText(std::string_view text, std::string_view what) { return CheckChars(text, what, true); }
+
 std::string SanitizeForLog(std::string_view text, size_t max_bytes) {
   std::string out;
   for (size_t i = 0; i < text.size();) {
@@ -118,4 +122,4 @@ Result<std::vector<std::string>> ParseNameList(std::string_view text, std::strin
   return out;
 }
 
-}  // namespace idb::store
+}  // namespace idb

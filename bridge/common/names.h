@@ -1,12 +1,13 @@
-// names.h — validation of the names admins and logins put into the store.
+// names.h — validation of the names admins, logins and mapping files use.
 //
 // Why: user, location and warehouse names come from the command line, the
 // directory and the fleet application. Odd but legal characters (quotes, ';',
 // unicode, text that looks like SQL) are stored literally — every statement is
 // parameterised — but control characters and NUL would corrupt terminal
 // output and logs, and unbounded lengths invite abuse, so they are refused.
-// The daemon uses ValidateUserName too, so both sides agree on what a user
-// name is. SanitizeForLog keeps a *failed* login's attempted name recordable.
+// The daemon and the mapping loader use the same rules, so what `check`
+// accepts the store accepts too. SanitizeForLog keeps a *failed* login's
+// attempted name recordable.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -16,7 +17,7 @@
 
 #include "common/result.h"
 
-namespace idb::store {
+namespace idb {
 
 constexpr size_t kMaxNameBytes = 256;
 constexpr size_t kMaxTextBytes = 4096;  // reasons, details, client strings
@@ -30,6 +31,10 @@ inline Status ValidateUserName(std::string_view name) { return ValidateName(name
 // characters — newlines included, they would forge lines in listings.
 Status ValidateText(std::string_view text, std::string_view what);
 
+// Text read from configuration and mapping files (any length): valid UTF-8,
+// no control characters but tab and newline (a multi-line description).
+Status ValidateFileText(std::string_view text, std::string_view what);
+
 // For recording untrusted input (a failed login's user name): control bytes and
 // invalid UTF-8 become '?', and the result is cut at `max_bytes`.
 std::string SanitizeForLog(std::string_view text, size_t max_bytes = kMaxNameBytes);
@@ -41,4 +46,4 @@ Result<std::vector<std::string>> ParseNameList(std::string_view text, std::strin
 // For messages: the value in double quotes with control bytes escaped, cut at 80.
 std::string Quoted(std::string_view text);
 
-}  // namespace idb::store
+}  // namespace idb

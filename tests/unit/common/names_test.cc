@@ -1,8 +1,8 @@
-#include "store/names.h"
+#include "common/names.h"
 
 #include <gtest/gtest.h>
 
-namespace idb::store {
+namespace idb {
 namespace {
 
 TEST(Names, AcceptsOddButLegalUserNames) {
@@ -49,4 +49,4 @@ TEST(Names, QuotedEscapesControlCharacters) {
 }
 
 }  // namespace
-}  // namespace idb::store
+}  // namespace idb
