@@ -4,7 +4,7 @@
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test test-fast asan tsan demo deps clean
+.PHONY: all build test test-fast asan tsan fuzz demo deps clean
 
 all: build
 
@@ -20,7 +20,7 @@ test:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	cmake --build build -j $(JOBS)
 	cd build && ctest --output-on-failure -j $(JOBS) --timeout 600
-	$(MAKE) --no-print-directory asan tsan
+	$(MAKE) --no-print-directory asan tsan fuzz
 
 asan:
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DIDB_SANITIZE=address,undefined -DIDB_BUILD_BENCH=OFF >/dev/null
@@ -33,6 +33,16 @@ tsan:
 	# Every test of the binaries built here; Samba's binary (a plain add_test) is not one of them.
 	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L 'unit|integration' -E '^ldap_samba_ad_test$$'
 
+# Every fuzz target (tests/fuzz) for FUZZ_SECONDS each over its seed corpus,
+# built with clang under ASan+UBSan. Longer run: make fuzz FUZZ_SECONDS=600
+FUZZ_SECONDS ?= 8
+fuzz:
+	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DIDB_SANITIZE=address,undefined -DIDB_FUZZ=ON -DIDB_WERROR=OFF -DIDB_BUILD_BENCH=OFF \
+	  -DIDB_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	cmake --build build-fuzz -j $(JOBS) --target idb_fuzzers
+	cd build-fuzz && ctest --output-on-failure -L fuzz
+
 demo:
 	@bash .ci/install-deps demo
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
@@ -40,4 +50,4 @@ demo:
 	bash tests/support/demo.sh $(if $(ONESHOT),--oneshot,)
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz
