@@ -39,6 +39,7 @@
 #include "store/actor.h"
 #include "store/config_diff.h"
 #include "common/names.h"
+#include "ctl/time_input.h"
 #include "store/password_hash.h"
 #include "store/password_prompt.h"
 #include "store/sqlite_store.h"
@@ -284,7 +285,7 @@ int OverrideAdd(const Args& args, OverrideEffect effect, std::ostream& out, std:
   o.warehouse = args.Get("warehouse");
   o.reason = args.GetOr("reason", "");
   if (auto e = args.Get("expires")) {
-    auto t = ParseUtcTime(*e);
+    auto t = ParseAdminTime(*e, now, TimeDirection::kFuture);
     if (!t.ok()) return Fail(err, cmd, t.status());
     o.expires = *t;
   }
@@ -305,7 +306,7 @@ int OverrideAdd(const Args& args, OverrideEffect effect, std::ostream& out, std:
   if (!id.ok()) return Fail(err, cmd, id.status());
   UserOverride shown{*id, o.effect, o.permission, o.location, o.warehouse, o.expires, o.reason};
   out << "override #" << *id << ": " << EffectName(effect) << " " << o.permission << " for " << Quoted(o.user)
-      << ScopeText(shown) << (o.expires ? " until " + FormatUtcTime(*o.expires) : std::string(", no expiry"))
+      << ScopeText(shown) << (o.expires ? " until " + FormatAdminTime(*o.expires) : std::string(", no expiry"))
       << "\n";
   for (const auto& w : warnings) err << cmd << ": warning: " << w << "\n";
   return kOk;
@@ -496,7 +497,7 @@ int RunHistory(const Args& args, std::ostream& out, std::ostream& err) {
   q.user = args.Get("user");
   q.failed_only = args.Flag("failed");
   if (auto s = args.Get("since")) {
-    auto t = ParseUtcTime(*s);
+    auto t = ParseAdminTime(*s, Now(), TimeDirection::kPast);
     if (!t.ok()) return Fail(err, cmd, t.status());
     q.since = *t;
   }

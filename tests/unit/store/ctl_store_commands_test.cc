@@ -110,12 +110,23 @@ TEST_F(CtlTest, ScopeOfTheWrongKindIsRefused) {
 }
 
 TEST_F(CtlTest, BadDatesAreRefused) {
-  for (const char* d : {"2026-13-01", "tomorrow", "2026-12-31T00:00+01:00", "2000-01-01"}) {
+  for (const char* d : {"2026-13-01", "next week", "2026-12-31T00:00+25:00", "2000-01-01", "-2d"}) {
     auto r = Ctl({"override", "grant", "--user", "alice", "--perm", "vendors.view", "--expires", d});
     EXPECT_EQ(r.code, 2) << d;
     EXPECT_FALSE(r.err.empty());
   }
-  EXPECT_EQ(Ctl({"history", "--since", "yesterday"}).code, 2);
+  EXPECT_EQ(Ctl({"history", "--since", "last tuesday"}).code, 2);
+}
+
+TEST_F(CtlTest, RelativeAndOffsetTimesAreAcceptedAndShownInUtcAndLocalTime) {
+  auto r = Ctl({"override", "grant", "--user", "alice", "--perm", "vendors.view", "--expires", "+8h"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_CONTAINS(r.out, "Z (local ");
+  auto o = Ctl({"override", "grant", "--user", "bob", "--perm", "vendors.view", "--expires", "2199-12-04T08:00+01:00"});
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_CONTAINS(o.out, "until 2199-12-04T07:00:00Z (local ");
+  EXPECT_EQ(Ctl({"history", "--since", "7d"}).code, 0);
+  EXPECT_EQ(Ctl({"history", "--since", "yesterday"}).code, 0);
 }
 
 TEST_F(CtlTest, SqlLookingAndUnicodeNamesAreStoredLiterally) {
