@@ -4,6 +4,7 @@
 //   override remove (--id N | --user U --perm P [--location L] [--warehouse W])
 //   override list [--user U] [--json]
 //   limits set --user U [--locations A,B] [--warehouses X,Y]   ("" = nothing allowed)
+//              [--location NAME]... [--warehouse NAME]...     (names that hold a comma)
 //   limits show [--user U] [--json]
 //   limits clear --user U
 //   history [--user U] [--since T] [--failed] [--limit N] [--json]
@@ -25,6 +26,7 @@
 // Every change is logged in the security log by the store, in the same
 // transaction, with the actor from store/actor.h.
 #include <algorithm>
+#include <tuple>
 #include <cctype>
 #include <chrono>
 #include <iostream>
@@ -393,29 +395,47 @@ std::string ListText(const std::optional<std::vector<std::string>>& l) {
   return s;
 }
 
+// A place list from the comma form (--locations "A,B"; "" = none at all) or
+// the repeatable one (--location A --location "Depot B, North"), whose values
+// are taken whole. nullopt when neither was given.
+std::optional<Result<std::vector<std::string>>> PlaceList(const Args& args, const std::string& plural,
+                                                          const std::string& singular) {
+  const auto comma_form = args.Get(plural);
+  std::vector<std::string> repeated = args.GetAll(singular);
+  if (comma_form && !repeated.empty())
+    return Result<std::vector<std::string>>(
+        InvalidArgument("give --" + plural + " or repeated --" + singular + ", not both"));
+  if (comma_form) return ParseNameList(*comma_form, singular);
+  if (repeated.empty()) return std::nullopt;
+  for (const auto& name : repeated)
+    if (Status s = ValidateName(name, singular); !s.ok()) return Result<std::vector<std::string>>(s);
+  std::sort(repeated.begin(), repeated.end());
+  repeated.erase(std::unique(repeated.begin(), repeated.end()), repeated.end());
+  return Result<std::vector<std::string>>(std::move(repeated));
+}
+
 int RunLimits(const Args& args, std::ostream& out, std::ostream& err) {
   auto sub = SubCommand(args, "limits", {"set", "show", "clear"}, err);
   if (!sub) return kError;
   const std::string cmd = "limits " + *sub;
   if (*sub != "show" && args.Flag("json")) return Fail(err, cmd, "--json applies to show only");
   if (*sub == "set") {
-    if (!OnlyOptions(args, cmd, {"user", "locations", "warehouses"}, err)) return kError;
+    if (!OnlyOptions(args, cmd, {"user", "locations", "warehouses", "location", "warehouse"}, err)) return kError;
     auto user = Required(args, cmd, "user", err);
     if (!user) return kError;
     if (Status s = ValidateUserName(*user); !s.ok()) return Fail(err, cmd, s);
     LimitsUpdate u;
-    if (auto l = args.Get("locations")) {
-      auto parsed = ParseNameList(*l, "location");
-      if (!parsed.ok()) return Fail(err, cmd, parsed.status());
-      u.locations = {true, *parsed};
-    }
-    if (auto w = args.Get("warehouses")) {
-      auto parsed = ParseNameList(*w, "warehouse");
-      if (!parsed.ok()) return Fail(err, cmd, parsed.status());
-      u.warehouses = {true, *parsed};
+    for (auto [plural, singular, field] : {std::tuple{"locations", "location", &u.locations},
+                                           std::tuple{"warehouses", "warehouse", &u.warehouses}}) {
+      auto list = PlaceList(args, plural, singular);
+      if (!list) continue;
+      if (!list->ok()) return Fail(err, cmd, list->status());
+      *field = {true, **list};
     }
     if (!u.locations.change && !u.warehouses.change)
-      return Fail(err, cmd, "give --locations A,B and/or --warehouses X,Y (an empty value means none at all)");
+      return Fail(err, cmd,
+                  "give --locations A,B and/or --warehouses X,Y (an empty value means none at all), or repeat "
+                  "--location NAME / --warehouse NAME for names that hold a comma");
     auto session = OpenSession(args, cmd, err, false, true);
     if (!session) return kError;
     if (Status s = session->store->UpdateLimits(*user, u, CurrentActor(), Now()); !s.ok()) return Fail(err, cmd, s);
@@ -785,7 +805,7 @@ std::vector<Command> StoreCommands() {
       {"override", "per-user permission overrides: grant|deny|remove|list",
        {with({"user", "perm", "location", "warehouse", "expires", "reason", "id"}), {"json"}}, RunOverride},
       {"limits", "per-user location/warehouse limits: set|show|clear",
-       {with({"user", "locations", "warehouses"}), {"json"}}, RunLimits},
+       {with({"user", "locations", "warehouses", "location", "warehouse"}), {"json"}}, RunLimits},
       {"history", "login history [--user U] [--since T] [--failed]; history prune [--days N]",
        {with({"user", "since", "limit", "days"}), {"failed", "json"}}, RunHistory},
       {"audit", "security log: list | verify (hash chain; exit 1 on tampering)",

@@ -186,6 +186,20 @@ TEST_F(CtlTest, LimitsSetShowClearKeepEmptyApartFromNone) {
   EXPECT_EQ(Ctl({"limits", "set", "--user", "alice", "--locations", "A,,B"}).code, 2);
 }
 
+TEST_F(CtlTest, RepeatedPlaceFlagsTakeNamesWithCommasWhole) {
+  auto set = Ctl({"limits", "set", "--user", "alice", "--location", "Depot B, North", "--location", "Depot A",
+                  "--warehouse", "Stores, Main"});
+  ASSERT_EQ(set.code, 0) << set.err;
+  auto j = nlohmann::json::parse(Ctl({"limits", "show", "--json"}).out);
+  EXPECT_EQ(j["limits"][0]["locations"], nlohmann::json({"Depot A", "Depot B, North"}));
+  EXPECT_EQ(j["limits"][0]["warehouses"], nlohmann::json({"Stores, Main"}));
+  auto both = Ctl({"limits", "set", "--user", "alice", "--locations", "A", "--location", "B"});
+  EXPECT_EQ(both.code, 2);
+  EXPECT_CONTAINS(both.err, "not both");
+  EXPECT_EQ(Ctl({"limits", "set", "--user", "alice", "--location", ""}).code, 2);
+  EXPECT_EQ(Ctl({"limits", "set", "--user", "alice", "--location", "bad\x1bname"}).code, 2);
+}
+
 TEST_F(CtlTest, HistoryFiltersByUserTimeAndFailure) {
   {
     auto s = OpenTestStore(store_);
