@@ -29,14 +29,13 @@ Result<std::string> SessionTable::Create(SessionRecord record, SystemTime now) {
   if (!id.ok()) return id.status();
   std::lock_guard<std::mutex> lock(mu_);
   if (sessions_.size() >= max_sessions_) {
-    for (auto it = sessions_.begin(); it != sessions_.end();) {
-      it = it->second.expires <= now ? sessions_.erase(it) : std::next(it);
-    }
+    PurgeExpiredLocked(now);
     if (sessions_.size() >= max_sessions_) {
       return Unavailable("too many open sessions (" + std::to_string(max_sessions_) + ")");
     }
   }
   record.id = *id;
+  by_expiry_.emplace(record.expires, *id);
   sessions_.emplace(*id, std::move(record));
   return *id;
 }
@@ -46,7 +45,7 @@ std::optional<SessionRecord> SessionTable::Get(const std::string& id, SystemTime
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return std::nullopt;
   if (it->second.expires <= now) {
-    sessions_.erase(it);
+    EraseLocked(it);
     return std::nullopt;
   }
   return it->second;
@@ -66,7 +65,10 @@ bool SessionTable::Update(const std::string& id, const Identity& identity,
 
 bool SessionTable::Remove(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
-  return sessions_.erase(id) > 0;
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return false;
+  EraseLocked(it);
+  return true;
 }
 
 size_t SessionTable::RevokeUser(const std::string& user) {
@@ -74,7 +76,7 @@ size_t SessionTable::RevokeUser(const std::string& user) {
   size_t n = 0;
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     if (it->second.user == user) {
-      it = sessions_.erase(it);
+      it = EraseLocked(it);
       ++n;
     } else {
       ++it;
@@ -85,16 +87,22 @@ size_t SessionTable::RevokeUser(const std::string& user) {
 
 size_t SessionTable::PurgeExpired(SystemTime now) {
   std::lock_guard<std::mutex> lock(mu_);
+  return PurgeExpiredLocked(now);
+}
+
+size_t SessionTable::PurgeExpiredLocked(SystemTime now) {
   size_t n = 0;
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (it->second.expires <= now) {
-      it = sessions_.erase(it);
-      ++n;
-    } else {
-      ++it;
-    }
+  while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
+    sessions_.erase(by_expiry_.begin()->second);
+    by_expiry_.erase(by_expiry_.begin());
+    ++n;
   }
   return n;
+}
+
+SessionTable::Sessions::iterator SessionTable::EraseLocked(Sessions::iterator it) {
+  by_expiry_.erase({it->second.expires, it->first});
+  return sessions_.erase(it);
 }
 
 size_t SessionTable::Count() const {

@@ -6,7 +6,9 @@
 // (session_ttl from login), on logout, or when an admin revokes the user.
 // Time is passed in (tests never sleep). The table is bounded (max_sessions):
 // when full, expired sessions are purged and, if still full, logins fail with
-// kUnavailable rather than evicting someone.
+// kUnavailable rather than evicting someone. Sessions are also kept ordered by
+// expiry, so a purge touches only the expired ones and a refusal at the bound
+// costs O(log n), not a scan of the table.
 // Thread-safety: all methods are safe for concurrent use (one mutex; the hot
 // path — checks — never reaches the daemon).
 #pragma once
@@ -16,7 +18,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <set>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -62,9 +66,14 @@ class SessionTable {
   void set_max_sessions(size_t n);
 
  private:
+  using Sessions = std::unordered_map<std::string, SessionRecord>;
+  size_t PurgeExpiredLocked(SystemTime now);
+  Sessions::iterator EraseLocked(Sessions::iterator it);  // from both indexes
+
   mutable std::mutex mu_;
   size_t max_sessions_;
-  std::unordered_map<std::string, SessionRecord> sessions_;  // guarded by mu_
+  Sessions sessions_;                                   // guarded by mu_
+  std::set<std::pair<SystemTime, std::string>> by_expiry_;  // guarded by mu_; one entry per session
 };
 
 }  // namespace idb::daemon

@@ -84,6 +84,34 @@ TEST(SessionTable, FullTableMakesRoomByPurgingExpiredSessions) {
   EXPECT_TRUE(t.Create(Rec("b", now + seconds(10)), now + seconds(2)).ok());
 }
 
+// The expiry index stays in step with the table whichever way a session ends,
+// so a purge removes exactly the expired ones and never a live session.
+TEST(SessionTable, PurgeRemovesExactlyTheExpiredWhicheverWaySessionsEnded) {
+  SessionTable t(100);
+  SystemTime now{};
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(*t.Create(Rec(i % 2 ? "odd" : "even", now + seconds(10 + i)), now));
+  EXPECT_TRUE(t.Remove(ids[0]));                           // logout (expires at 10)
+  EXPECT_FALSE(t.Get(ids[1], now + seconds(11)).has_value());  // read after its expiry (11)
+  EXPECT_EQ(t.RevokeUser("even"), 4u);                     // 2, 4, 6, 8
+  EXPECT_EQ(t.Count(), 4u);                                // 3, 5, 7, 9
+  EXPECT_EQ(t.PurgeExpired(now + seconds(15)), 2u);        // 3 and 5
+  EXPECT_TRUE(t.Get(ids[7], now + seconds(15)).has_value());
+  EXPECT_TRUE(t.Get(ids[9], now + seconds(15)).has_value());
+  EXPECT_EQ(t.PurgeExpired(now + seconds(100)), 2u);
+  EXPECT_EQ(t.Count(), 0u);
+}
+
+TEST(SessionTable, FullTableOfLiveSessionsRefusesRepeatedlyAndStillAdmitsAfterExpiry) {
+  SessionTable t(1000);
+  SystemTime now{};
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(t.Create(Rec("u" + std::to_string(i), now + seconds(60)), now).ok());
+  for (int i = 0; i < 100; ++i) EXPECT_FALSE(t.Create(Rec("x", now + seconds(60)), now + seconds(1)).ok());
+  EXPECT_EQ(t.Count(), 1000u);
+  EXPECT_TRUE(t.Create(Rec("late", now + seconds(120)), now + seconds(60)).ok());
+  EXPECT_EQ(t.Count(), 1u);
+}
+
 TEST(SessionTable, UpdateReplacesDecisionsOfALiveSessionOnly) {
   SessionTable t(10);
   SystemTime now{};
