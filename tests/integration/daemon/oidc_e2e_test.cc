@@ -94,7 +94,8 @@ class OidcEndToEnd : public ::testing::Test {
       << "  oidc_redirect:\n    listen: \"127.0.0.1:" << s_->redirect_port << "\"\n"
       << "oidc:\n  - name: corp\n    issuer: " << s_->provider->issuer() << "\n    client_id: fleet-app\n"
       << "    client_secret_env: " << kSecretEnv << "\n    scopes: [openid, profile, email, groups]\n"
-      << "    claims: [department]\n    http_timeout_ms: 5000\n    introspection: true\n";
+      << "    claims: [department]\n    http_timeout_ms: 5000\n    introspection: true\n"
+      << "    access_tokens: true\n    audiences: [\"urn:idbridge:fleet-api\"]\n";
     s_->env.WriteRawConfig(c.str());
     s_->log_path = dir + "/idbridged.log";
     s_->pid = ::fork();

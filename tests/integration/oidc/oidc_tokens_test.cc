@@ -19,48 +19,6 @@ using oidc::TokenKind;
 
 ::testing::Environment* const kEnv = ::testing::AddGlobalTestEnvironment(new OidcProviderEnvironment);
 
-std::string B64Url(const std::string& s) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < s.size(); i += 3) {
-    uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8) | uint8_t(s[i + 2]);
-    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], k[v & 63]};
-  }
-  if (s.size() - i == 1) {
-    uint32_t v = uint8_t(s[i]) << 16;
-    out += {k[v >> 18], k[(v >> 12) & 63]};
-  } else if (s.size() - i == 2) {
-    uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8);
-    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63]};
-  }
-  return out;
-}
-
-std::string B64UrlDecode(const std::string& in) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52 : c == '-' ? 62 : c == '_' ? 63 : -1;
-    if (v < 0) break;
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += char((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
-std::string Segment(const std::string& token, int n) {
-  size_t a = 0;
-  for (int i = 0; i < n; ++i) a = token.find('.', a) + 1;
-  size_t b = token.find('.', a);
-  return token.substr(a, b == std::string::npos ? std::string::npos : b - a);
-}
-
 class OidcTokens : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -105,13 +63,20 @@ TEST_F(OidcTokens, IdTokenLoginGivesIdentityGroupsAndClaims) {
 
 TEST_F(OidcTokens, JwtAccessTokenLoginGivesIdentity) {
   ASSERT_EQ(std::count(alice_->access_token.begin(), alice_->access_token.end(), '.'), 2) << "provider did not issue a JWT access token";
-  auto r = provider_->ValidateToken(alice_->access_token, TokenKind::kAccessToken, Now());
+  auto p = MakeProvider(AccessTokenConfig(SharedProvider()->issuer()));
+  auto r = p->ValidateToken(alice_->access_token, TokenKind::kAccessToken, Now());
   ASSERT_TRUE(r.ok()) << r.failure().detail;
   EXPECT_EQ(r->identity.user, "alice");
   EXPECT_EQ(r->identity.groups.size(), 2u);
 }
 
+TEST_F(OidcTokens, AccessTokenLoginIsOffByDefault) {
+  EXPECT_EQ(provider_->ValidateAnyToken(alice_->access_token, Now()).error(), OidcError::kWrongTokenType);
+  EXPECT_EQ(Refusal(alice_->access_token, TokenKind::kAccessToken), OidcError::kWrongTokenType);
+}
+
 TEST_F(OidcTokens, AnyTokenLoginRecognisesBothKinds) {
+  provider_ = MakeProvider(AccessTokenConfig(SharedProvider()->issuer()));
   auto id = provider_->ValidateAnyToken(alice_->id_token, Now());
   ASSERT_TRUE(id.ok()) << id.failure().detail;
   auto at = provider_->ValidateAnyToken(alice_->access_token, Now());
@@ -194,7 +159,7 @@ TEST_F(OidcTokens, IdTokenForAnotherClientIsWrongAudience) {
 }
 
 TEST_F(OidcTokens, AccessTokenForAnotherAudienceIsRefused) {
-  auto cfg = TestConfig(SharedProvider()->issuer());
+  auto cfg = AccessTokenConfig(SharedProvider()->issuer());
   cfg.audiences = {"billing-api"};
   auto p = MakeProvider(cfg);
   EXPECT_EQ(p->ValidateToken(alice_->access_token, TokenKind::kAccessToken, Now()).error(), OidcError::kWrongAudience);
@@ -354,7 +319,7 @@ class OidcIntrospection : public ::testing::Test {
     ASSERT_EQ(access_token_.find('.'), std::string::npos) << "expected an opaque access token";
   }
   oidc::OidcProviderConfig Config(bool introspection = true) {
-    auto c = TestConfig(opaque_->issuer());
+    auto c = AccessTokenConfig(opaque_->issuer());
     c.introspection = introspection;
     return c;
   }
