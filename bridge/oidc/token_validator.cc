@@ -358,6 +358,8 @@ TokenValidator::TokenValidator(OidcProviderConfig config, std::shared_ptr<JwksCa
 
 OidcResult<ValidatedToken> TokenValidator::Validate(std::string_view token, TokenKind kind, SystemTime now,
                                                     const std::string* expected_nonce) const {
+  if (kind == TokenKind::kIntrospectedAccessToken)  // that kind has no JWS; its typ rule would be skipped
+    return OidcFailure{OidcError::kInternal, "Validate() called for an introspected token", ""};
   try {
     auto header = DecodeJwsHeader(token, config_.max_token_bytes);
     if (!header.ok()) return header.failure();

@@ -1,7 +1,8 @@
 // Token login with real tokens from npm oidc-provider, and every refusal:
 // tampered, alg none, HMAC with the public key, expired (also after a warm
 // result cache), not yet valid, wrong audience (second client), access token
-// as ID token, missing groups, Entra overage, garbage / 1 MB / NUL tokens,
+// as ID token, access tokens off by default, missing groups, Entra overage,
+// garbage / 1 MB / NUL tokens,
 // truncated JWKS, a provider that hangs.
 #include <thread>
 
@@ -192,11 +193,11 @@ TEST_F(OidcTokens, GarbageTokensAreMalformed) {
   EXPECT_EQ(Refusal("a.b.c.d.e"), OidcError::kMalformed);  // JWE
 }
 
-TEST_F(OidcTokens, OneMegabyteTokenIsRefusedAsTooLargeQuickly) {
+TEST_F(OidcTokens, OneMegabyteTokenIsRefusedAsTooLargeBeforeParsing) {
   std::string huge = Segment(alice_->id_token, 0) + "." + std::string(1 << 20, 'A') + "." + Segment(alice_->id_token, 2);
-  auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(Refusal(huge), OidcError::kTooLarge);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+  auto r = provider_->ValidateToken(huge, TokenKind::kIdToken, Now());
+  EXPECT_EQ(r.error(), OidcError::kTooLarge);
+  EXPECT_NE(r.failure().detail.find("exceeds max_token_bytes"), std::string::npos) << r.failure().detail;
 }
 
 TEST_F(OidcTokens, TokenWithNulBytesIsMalformed) {
@@ -283,14 +284,12 @@ TEST_F(OidcTokens, HangingProviderTimesOutWithoutHangingTheCaller) {
   auto cfg = TestConfig((*hung)->issuer());
   cfg.http_timeout = std::chrono::milliseconds(300);
   auto p = MakeProvider(cfg);
-  auto start = std::chrono::steady_clock::now();
   auto r = p->ValidateToken(alice_->id_token, TokenKind::kIdToken, Now());
   EXPECT_EQ(r.error(), OidcError::kProviderUnavailable);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
-  // Within the retry window the next call does not wait again.
-  start = std::chrono::steady_clock::now();
-  EXPECT_EQ(p->BeginDeviceFlow(Now()).error(), OidcError::kProviderUnavailable);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+  // Within the retry window the next call does not ask (and wait) again.
+  auto again = p->BeginDeviceFlow(Now());
+  EXPECT_EQ(again.error(), OidcError::kProviderUnavailable);
+  EXPECT_NE(again.failure().detail.find("discovery failed recently"), std::string::npos) << again.failure().detail;
   EXPECT_EQ(oidc::ToLoginFailure(r.error()), LoginFailure::kDirectoryUnavailable);
 }
 
