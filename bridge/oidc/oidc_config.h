@@ -34,7 +34,7 @@
 //                                        # of these (and at least one of them present)
 //       allowed_algs: [RS256, ES256]     # never none / HS*
 //       leeway_seconds: 60               # clock skew tolerated on exp/nbf/iat
-//       username_claim: preferred_username   # or email, upn, sub (store/names.h rule applies)
+//       username_claim: preferred_username   # or email, upn, sub (common/names.h rule applies)
 //       groups_claim: groups             # a path: groups, roles, realm_access.roles
 //       groups_required: false           # true: a token without the groups claim is refused
 //       claims: []                       # other claims rules may match on (department, …)

@@ -8,7 +8,7 @@
 #include <cjose/base64.h>
 #include <cjose/util.h>
 
-#include "store/names.h"
+#include "common/names.h"
 
 namespace idb::oidc {
 namespace {
@@ -317,8 +317,8 @@ OidcResult<ValidatedToken> CheckClaims(const OidcProviderConfig& config, const n
   const nlohmann::json* user = AtPath(payload, config.username_claim);
   if (user == nullptr || !user->is_string() || user->get<std::string>().empty())
     return OidcFailure{OidcError::kMissingUserName, "token has no usable '" + config.username_claim + "' claim for the user name", ""};
-  // The store's own rule: a name it would refuse never gets a session.
-  if (Status s = store::ValidateUserName(user->get<std::string>()); !s.ok())
+  // The store's own rule (common/names.h): a name it would refuse never gets a session.
+  if (Status s = ValidateUserName(user->get<std::string>()); !s.ok())
     return OidcFailure{OidcError::kInvalidUserName, "claim '" + config.username_claim + "': " + s.message(), ""};
   out.identity.user = user->get<std::string>();
   out.identity.source = "oidc:" + config.name;

@@ -9,7 +9,7 @@
 //   base64url; ES* exactly R‖S of the curve, RFC 7518 §3.4) → key by kid
 //   (rate-limited refetch; EC curve matching the alg, RSA modulus matching
 //   the signature length) → signature → iss → token type → aud/azp → exp →
-//   nbf/iat → nonce → user name (the store's name rule: no control
+//   nbf/iat → nonce → user name (common/names.h, the store's rule: no control
 //   characters) → groups (Entra overage detected, never "no groups").
 // Token type and audience (OpenID Connect Core 3.1.3.7, RFC 9068 §4): an ID
 // token has typ JWT or none, names client_id and otherwise only

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oidc_test_env.h"
-#include "store/names.h"
+#include "common/names.h"
 
 namespace idb::testing {
 namespace {
@@ -308,7 +308,7 @@ TEST_F(OidcTokenRules, UserNameWithAControlCharacterIsRefused) {
     auto claims = IdClaims();
     claims["preferred_username"] = name;
     auto r = Any(Default(), Mint(claims));
-    EXPECT_EQ(r.error(), OidcError::kInvalidUserName) << store::Quoted(name);
+    EXPECT_EQ(r.error(), OidcError::kInvalidUserName) << Quoted(name);
     auto outcome = oidc::ToAuthOutcome(r);
     EXPECT_EQ(outcome.failure, LoginFailure::kTokenInvalid);
     EXPECT_NE(outcome.detail.find("invalid_user_name"), std::string::npos);
