@@ -1,8 +1,28 @@
 #include "oidc/jwks_cache.h"
 
+#include <cjose/base64.h>
+#include <cjose/util.h>
 #include <nlohmann/json.hpp>
 
 namespace idb::oidc {
+namespace {
+
+// Bytes of an RSA modulus given as base64url (leading zero bytes not counted);
+// 0 when it is missing or not base64url.
+size_t ModulusBytes(const nlohmann::json& jwk) {
+  if (!jwk.contains("n") || !jwk["n"].is_string()) return 0;
+  const std::string n = jwk["n"].get<std::string>();
+  uint8_t* raw = nullptr;
+  size_t len = 0;
+  cjose_err err;
+  if (!cjose_base64url_decode(n.data(), n.size(), &raw, &len, &err)) return 0;
+  size_t lead = 0;
+  while (lead < len && raw[lead] == 0) ++lead;
+  cjose_get_dealloc()(raw);
+  return len - lead;
+}
+
+}  // namespace
 
 JwksCache::JwksCache(Fetcher fetch, std::chrono::seconds refetch_interval, std::chrono::seconds result_cache,
                      size_t result_cache_entries)
@@ -44,7 +64,7 @@ OidcResult<std::shared_ptr<const KeySnapshot>> JwksCache::Parse(const std::strin
   std::string last_error;
   for (const auto& jwk : doc["keys"]) {
     if (!jwk.is_object()) continue;
-    std::string kty = jwk.value("kty", "");
+    std::string kty = jwk.contains("kty") && jwk["kty"].is_string() ? jwk["kty"].get<std::string>() : "";
     if (kty != "RSA" && kty != "EC") continue;  // never symmetric (oct) keys
     if (jwk.contains("use") && jwk["use"] != "sig") continue;
     if (jwk.contains("d")) continue;  // a private key has no place in a JWKS: refuse to use it
@@ -52,6 +72,13 @@ OidcResult<std::shared_ptr<const KeySnapshot>> JwksCache::Parse(const std::strin
     key->kty = kty;
     if (jwk.contains("kid") && jwk["kid"].is_string()) key->kid = jwk["kid"].get<std::string>();
     if (jwk.contains("alg") && jwk["alg"].is_string()) key->alg = jwk["alg"].get<std::string>();
+    if (kty == "EC") {
+      key->crv = jwk.contains("crv") && jwk["crv"].is_string() ? jwk["crv"].get<std::string>() : "";
+      if (key->crv != "P-256" && key->crv != "P-384" && key->crv != "P-521") continue;
+    } else {
+      key->signature_bytes = ModulusBytes(jwk);
+      if (key->signature_bytes == 0) continue;
+    }
     std::string error;
     key->verify = MakeJwkVerifier(jwk.dump(), cache_name, cache_seconds, &error);
     if (!key->verify) {

@@ -12,7 +12,8 @@
 //   - a known kid with a bad signature never refetches;
 //   - a truncated / invalid / empty document keeps the previous keys and is
 //     reported as kProviderError; an unreachable JWKS as kProviderUnavailable.
-// Only asymmetric signing keys (kty RSA or EC, use != enc) are kept.
+// Only asymmetric signing keys (kty RSA with a modulus, or EC on P-256/384/521;
+// use absent or sig; no private parts) are kept.
 // Thread-safety: safe for concurrent use. Readers take a shared_ptr snapshot;
 // one fetch at a time (others wait for it and then re-read the snapshot).
 #pragma once
@@ -37,6 +38,8 @@ struct VerifyKey {
   std::string kid;  // may be empty
   std::string kty;  // "RSA" | "EC"
   std::string alg;  // from the JWK, may be empty
+  std::string crv;  // EC: "P-256" | "P-384" | "P-521"
+  size_t signature_bytes = 0;  // RSA: the modulus length, which every signature must have exactly
   VerifyHandle verify;
 };
 

@@ -3,8 +3,19 @@
 // Why: each enterprise IdP (Entra ID, Okta, Keycloak, Google) is one entry with
 // its issuer, client, accepted audiences and algorithms, and where the user
 // name and groups live in its tokens. Parsing is strict: unknown keys, wrong
-// types, inline secrets, `none`/HS* algorithms and plain-http issuers (other
-// than loopback, for tests) are refused with file:line:col diagnostics.
+// types, inline secrets, `none`/HS* algorithms, plain-http issuers (other
+// than loopback, for tests) and access-token settings without
+// `access_tokens: true` are refused with file:line:col diagnostics.
+//
+// Audiences (OpenID Connect Core 3.1.3.7, RFC 9068 §4):
+//   - an ID token's aud must name client_id; any other audience it names must
+//     be listed in id_token_extra_audiences, and with several audiences azp
+//     must be present and equal client_id; an azp is always client_id;
+//   - an access token is accepted only with access_tokens: true, only when
+//     its aud names one of `audiences` (resource identifiers; client_id is
+//     never implied), only with header typ at+jwt unless
+//     access_token_typ_required: false, and its azp / client_id claims, when
+//     present, must be strings and — with authorized_parties — listed there.
 //
 // YAML (every key with its default):
 //   oidc:
@@ -14,10 +25,16 @@
 //       client_secret_file: /etc/idbridge/entra.secret   # or client_secret_env: IDB_ENTRA_SECRET
 //                                        # (never inline; neither = public client)
 //       scopes: [openid, profile, email] # requested in device and code flows
-//       audiences: []                    # accepted `aud` of access tokens (default: [client_id])
+//       id_token_extra_audiences: []     # audiences besides client_id an ID token may name
+//       access_tokens: false             # true: access-token logins (JWT; opaque with introspection)
+//       audiences: []                    # resource identifiers an access token's aud must name;
+//                                        # required with access_tokens: true
+//       access_token_typ_required: true  # false: also JWT access tokens without typ at+jwt
+//       authorized_parties: []           # non-empty: an access token's azp / client_id must be one
+//                                        # of these (and at least one of them present)
 //       allowed_algs: [RS256, ES256]     # never none / HS*
 //       leeway_seconds: 60               # clock skew tolerated on exp/nbf/iat
-//       username_claim: preferred_username   # or email, upn, sub
+//       username_claim: preferred_username   # or email, upn, sub (common/names.h rule applies)
 //       groups_claim: groups             # a path: groups, roles, realm_access.roles
 //       groups_required: false           # true: a token without the groups claim is refused
 //       claims: []                       # other claims rules may match on (department, …)
@@ -30,9 +47,9 @@
 //       tls_ca_file: ""                  # extra CA bundle for an https issuer
 //       introspection: false             # true: opaque (non-JWT) access tokens are checked at the
 //                                        # provider's introspection_endpoint (RFC 7662) with the
-//                                        # client credentials (a client secret is then required);
-//                                        # active results are cached at most result_cache_seconds
-//                                        # and never past the token's exp
+//                                        # client credentials (a client secret and access_tokens:
+//                                        # true are then required); active results are cached at
+//                                        # most result_cache_seconds and never past the token's exp
 // Thread-safety: plain values.
 #pragma once
 
@@ -56,7 +73,11 @@ struct OidcProviderConfig {
   std::string client_secret_file;
   std::string client_secret_env;
   std::vector<std::string> scopes{"openid", "profile", "email"};
-  std::vector<std::string> audiences;  // empty = {client_id}
+  std::vector<std::string> id_token_extra_audiences;  // trusted besides client_id in an ID token's aud
+  bool access_tokens = false;                 // access-token logins at all
+  std::vector<std::string> audiences;         // resource identifiers for access tokens; never implied
+  bool access_token_typ_required = true;      // RFC 9068 typ at+jwt
+  std::vector<std::string> authorized_parties;  // empty = any azp / client_id of an access token
   std::vector<std::string> allowed_algs{"RS256", "ES256"};
   std::chrono::seconds leeway{60};
   std::string username_claim = "preferred_username";
@@ -70,9 +91,6 @@ struct OidcProviderConfig {
   std::chrono::seconds flow_timeout{600};
   std::string tls_ca_file;
   bool introspection = false;
-
-  // The audiences an access token may carry (audiences, or {client_id}).
-  std::vector<std::string> AcceptedAudiences() const;
 };
 
 // Parses the `oidc:` node (a list; an absent/null node gives an empty list)

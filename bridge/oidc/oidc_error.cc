@@ -32,6 +32,7 @@ const char* OidcErrorName(OidcError e) {
     case OidcError::kInvalidRequest: return "invalid_request";
     case OidcError::kInternal: return "internal";
     case OidcError::kTokenInactive: return "token_inactive";
+    case OidcError::kInvalidUserName: return "invalid_user_name";
   }
   return "unknown";
 }

@@ -29,8 +29,8 @@ enum class OidcError {
   kExpired,             // exp (+ leeway) is in the past
   kNotYetValid,         // nbf or iat (- leeway) is in the future
   kWrongIssuer,         // iss differs from the configured issuer
-  kWrongAudience,       // aud does not name us (or azp names another client)
-  kWrongTokenType,      // an access token where an ID token was expected, or the reverse
+  kWrongAudience,       // aud / azp / client_id break the audience rules (token_validator.h)
+  kWrongTokenType,      // typ does not fit the kind, or access-token logins are off
   kMissingUserName,     // the configured username claim is absent or not a string
   kMissingGroups,       // groups claim absent (or not strings) and groups_required
   kGroupsOverage,       // Entra ID "_claim_names" instead of groups: own error + advice
@@ -46,6 +46,7 @@ enum class OidcError {
   kInvalidRequest,      // caller's input to a flow is malformed (bad redirect URI…)
   kInternal,
   kTokenInactive,       // introspection (RFC 7662): the provider says the token is not active
+  kInvalidUserName,     // the username claim holds a name the store refuses (control characters, > 256 bytes)
 };
 
 // "expired", "wrong_audience", … (stable, for history and JSON).

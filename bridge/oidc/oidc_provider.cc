@@ -163,14 +163,21 @@ OidcResult<ValidatedToken> OidcProvider::ValidateAnyToken(std::string_view token
     if (typ == "at+jwt" || typ == "application/at+jwt") return ValidateToken(token, TokenKind::kAccessToken, now);
   }
   auto as_id = ValidateToken(token, TokenKind::kIdToken, now);
-  if (as_id.ok() || (as_id.error() != OidcError::kWrongAudience && as_id.error() != OidcError::kWrongTokenType))
+  // Without typ a token is an ID token, unless access tokens without typ were
+  // explicitly allowed: then an ID-token audience/type refusal is retried
+  // under the access-token rules (configured audiences, authorized_parties).
+  const bool untyped_access = config_.access_tokens && !config_.access_token_typ_required;
+  if (as_id.ok() || !untyped_access ||
+      (as_id.error() != OidcError::kWrongAudience && as_id.error() != OidcError::kWrongTokenType))
     return as_id;
   auto as_access = ValidateToken(token, TokenKind::kAccessToken, now);
-  return as_access.ok() ? as_access : as_id;
+  if (as_access.ok()) return as_access;
+  return OidcFailure{as_id.error(), "as an ID token: " + as_id.failure().detail + "; as an access token: " +
+                                        OidcErrorName(as_access.error()) + ": " + as_access.failure().detail, ""};
 }
 
 OidcResult<ValidatedToken> OidcProvider::IntrospectToken(std::string_view token, SystemTime now) {
-  if (!config_.introspection)
+  if (!config_.introspection || !config_.access_tokens)
     return OidcFailure{OidcError::kProviderError, "token introspection is off for this provider (introspection: false)", ""};
   if (token.size() > config_.max_token_bytes)
     return OidcFailure{OidcError::kTooLarge, "token of " + std::to_string(token.size()) + " bytes exceeds max_token_bytes " +
@@ -214,7 +221,7 @@ OidcResult<ValidatedToken> OidcProvider::IntrospectToken(std::string_view token,
   if (active == body.end() || !active->is_boolean() || !active->get<bool>())
     return OidcFailure{OidcError::kTokenInactive, "the provider says the token is not active (revoked, expired or unknown)", ""};
   if (!body.contains("iss")) body["iss"] = config_.issuer;  // the provider's own answer, over its verified channel
-  auto checked = CheckClaims(config_, nlohmann::json::object(), body, TokenKind::kAccessToken, now);
+  auto checked = CheckClaims(config_, nlohmann::json::object(), body, TokenKind::kIntrospectedAccessToken, now);
   if (!checked.ok()) return checked.failure();
   if (config_.result_cache.count() > 0) {
     std::lock_guard<std::mutex> lock(introspection_mu_);
@@ -559,10 +566,8 @@ std::string RedirectPageHtml(const OidcResult<Identity>& result) {
       case OidcError::kProviderError: what = "The identity provider could not be reached or answered an error."; break;
       default: what = "The identity provider's answer was refused."; break;
     }
-    body = "<h1>Sign-in failed</h1><p>" + std::string(what) +
-           " Return to the application and start the sign-in again.</p><p><small>Reason: " +
-           HtmlEscape(OidcErrorName(result.error())) + ": " + HtmlEscape(result.failure().detail) +
-           "</small></p>";
+    // The precise reason goes to the log and the history, not to the browser.
+    body = "<h1>Sign-in failed</h1><p>" + std::string(what) + " Return to the application and start the sign-in again.</p>";
   }
   return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>idbridge sign-in</title></head><body>" + body +
          "</body></html>";

@@ -85,9 +85,12 @@ class OidcProvider {
   // Token login: an ID token or JWT access token the app already holds.
   OidcResult<ValidatedToken> ValidateToken(std::string_view token, TokenKind kind, SystemTime now);
   // Token login when the caller does not say which kind: a header typ of
-  // at+jwt means an access token; otherwise the ID token rules apply, and an
-  // ID-token audience/type refusal is retried under the access-token rules
-  // (aud must then be one of `audiences`). The first refusal is reported.
+  // at+jwt means an access token (refused unless access_tokens: true);
+  // otherwise the ID token rules apply. Only with access_tokens: true and
+  // access_token_typ_required: false is an ID-token audience/type refusal
+  // retried under the access-token rules (aud among `audiences`, never
+  // client_id by default; azp / client_id within authorized_parties); a double
+  // refusal reports the ID-token error with both details.
   // With `introspection: true`, a token that is not a JWS (no '.') is an
   // opaque access token and goes to IntrospectToken.
   OidcResult<ValidatedToken> ValidateAnyToken(std::string_view token, SystemTime now);
@@ -95,11 +98,12 @@ class OidcProvider {
   // Opaque access token (RFC 7662): POSTed to the provider's
   // introspection_endpoint with client_secret_basic; `active` must be true,
   // and the answer goes through the access-token claim rules (iss — taken as
-  // the issuer when absent —, aud among `audiences`, exp required, user name,
-  // groups). Active results are cached (by SHA-256 of the token, at most
+  // the issuer when absent —, aud among `audiences`, azp / client_id within
+  // authorized_parties, exp required, user name, groups). Active results are cached (by SHA-256 of the token, at most
   // 10,000) no longer than result_cache_seconds and never past exp; a cache
   // hit re-checks exp with `now`. kTokenInactive when the provider says
-  // inactive; kProviderError when introspection is off or not offered.
+  // inactive; kProviderError when introspection (or access_tokens) is off or
+  // not offered.
   OidcResult<ValidatedToken> IntrospectToken(std::string_view token, SystemTime now);
   uint64_t introspection_count() const { return introspections_.load(); }  // HTTP requests made
 
@@ -184,7 +188,8 @@ std::vector<std::shared_ptr<OidcProvider>> BuildOidcProviders(const YAML::Node& 
                                                               std::vector<Diagnostic>* errors);
 
 // The small HTML page the daemon answers the browser's redirect with (escaped;
-// names the user or the refusal reason, never a token).
+// names the user, or says in general terms why not — the precise reason is
+// for the log and the history — never a token).
 std::string RedirectPageHtml(const OidcResult<Identity>& result);
 // The page for a provider sign-in that the mapping rules give no access to
 // the application (the app's poll gets IDB_E_NO_PROFILE): not "signed in".

@@ -5,9 +5,18 @@
 // liboauth2 (through JwksCache's per-key contexts) does the signature only,
 // and every claim is checked here, on every call, with the caller's clock:
 //   size cap and charset (NUL bytes, 1 MB tokens) → structure → header alg
-//   (none / HS* / not allowed) → key by kid (rate-limited refetch) →
-//   signature → iss → aud/azp → exp → nbf/iat → token type → nonce →
-//   user name → groups (Entra overage detected, never "no groups").
+//   (none / HS* / not allowed) → signature encoding and length (canonical
+//   base64url; ES* exactly R‖S of the curve, RFC 7518 §3.4) → key by kid
+//   (rate-limited refetch; EC curve matching the alg, RSA modulus matching
+//   the signature length) → signature → iss → token type → aud/azp → exp →
+//   nbf/iat → nonce → user name (common/names.h, the store's rule: no control
+//   characters) → groups (Entra overage detected, never "no groups").
+// Token type and audience (OpenID Connect Core 3.1.3.7, RFC 9068 §4): an ID
+// token has typ JWT or none, names client_id and otherwise only
+// id_token_extra_audiences, needs azp == client_id with several audiences;
+// an access token needs access_tokens: true, typ at+jwt (unless
+// access_token_typ_required: false), an aud among `audiences`, and string
+// azp / client_id claims within authorized_parties when that is set.
 // A result-cache hit in liboauth2 therefore can never make an expired token
 // valid. Results are OidcResult with the precise OidcError.
 // Thread-safety: Validate() is const and safe for concurrent use.
@@ -27,8 +36,9 @@
 
 namespace idb::oidc {
 
-enum class TokenKind { kIdToken, kAccessToken };
-const char* TokenKindName(TokenKind k);  // "id_token" | "access_token"
+// kIntrospectedAccessToken: an RFC 7662 answer (no JOSE header, so no typ).
+enum class TokenKind { kIdToken, kAccessToken, kIntrospectedAccessToken };
+const char* TokenKindName(TokenKind k);  // "id_token" | "access_token" | "introspected_access_token"
 
 struct ValidatedToken {
   Identity identity;

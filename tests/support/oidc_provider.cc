@@ -98,6 +98,9 @@ Status OidcTestProvider::Launch() {
   cfg["access_token_audience"] = options_.access_token_audience;
   cfg["hang"] = options_.hang;
   cfg["opaque_access_tokens"] = options_.opaque_access_tokens;
+  cfg["keys_file"] = dir_ + "/keys.json";
+  std::error_code ec;
+  fs::remove(dir_ + "/keys.json", ec);  // a restart writes its new keys
   cfg["clients"] = nlohmann::json::array();
   for (const auto& c : options_.clients) {
     nlohmann::json j = {{"client_id", c.client_id},
@@ -162,6 +165,15 @@ Status OidcTestProvider::Launch() {
   }
   (void)Stop();
   return DeadlineExceeded("oidc-provider did not answer discovery within 30 s");
+}
+
+std::unique_ptr<TestSigner> OidcTestProvider::Signer(const std::string& kid) const {
+  std::ifstream in(dir_ + "/keys.json");
+  nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded() || !doc.contains("keys") || !doc["keys"].is_array()) return nullptr;
+  for (const auto& jwk : doc["keys"])
+    if (jwk.value("kid", "") == kid) return TestSigner::FromPrivateJwk(jwk);
+  return nullptr;
 }
 
 Status OidcTestProvider::Stop() {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "oidc_signer.h"
 
 namespace idb::testing {
 
@@ -43,7 +44,7 @@ struct OidcProviderOptions {
   std::vector<std::string> kids{"rsa-1", "ec-1"};  // one fresh key per kid; "ec*" = ES256, else RS256
   int id_token_ttl = 300;
   int access_token_ttl = 300;
-  std::string access_token_audience = "fleet-app";
+  std::string access_token_audience = "urn:idbridge:fleet-api";  // a resource identifier, not a client id
   std::vector<OidcTestClient> clients;
   std::vector<OidcTestUser> users;
   bool hang = false;  // accept connections, never answer
@@ -68,6 +69,11 @@ class OidcTestProvider {
 
   const std::string& issuer() const { return issuer_; }
   int port() const { return port_; }
+  // A signer holding the running provider's own private key `kid` ("rsa-1",
+  // "ec-1"): tokens it mints verify against the provider's published JWKS, so
+  // refusal tests exercise the claim rules, not a foreign key. nullptr when
+  // the provider has no such key.
+  std::unique_ptr<TestSigner> Signer(const std::string& kid) const;
   const OidcProviderOptions& options() const { return options_; }
 
  private:

@@ -20,6 +20,18 @@ std::unique_ptr<TestSigner> TestSigner::Create(const std::string& alg, const std
   return s;
 }
 
+std::unique_ptr<TestSigner> TestSigner::FromPrivateJwk(const nlohmann::json& jwk) {
+  if (!jwk.is_object() || !jwk.contains("d") || !jwk.value("kid", "").size() || !jwk.value("alg", "").size()) return nullptr;
+  std::unique_ptr<TestSigner> s(new TestSigner());
+  s->alg_ = jwk["alg"].get<std::string>();
+  s->kid_ = jwk["kid"].get<std::string>();
+  std::string text = jwk.dump();
+  cjose_err err;
+  s->jwk_ = cjose_jwk_import(text.c_str(), text.size(), &err);
+  if (s->jwk_ == nullptr) return nullptr;
+  return s;
+}
+
 TestSigner::~TestSigner() {
   if (jwk_) cjose_jwk_release(jwk_);
 }
@@ -37,8 +49,8 @@ nlohmann::json TestSigner::PublicJwk() const {
 std::string TestSigner::Sign(const nlohmann::json& payload, const nlohmann::json& extra_header) const {
   cjose_err err;
   cjose_header_t* hdr = cjose_header_new(&err);
-  cjose_header_set(hdr, CJOSE_HDR_ALG, alg_.c_str(), &err);
   cjose_header_set(hdr, CJOSE_HDR_KID, kid_.c_str(), &err);
+  cjose_header_set(hdr, CJOSE_HDR_ALG, alg_.c_str(), &err);
   for (auto it = extra_header.begin(); it != extra_header.end(); ++it)
     if (it.value().is_string()) cjose_header_set(hdr, it.key().c_str(), it.value().get<std::string>().c_str(), &err);
   std::string text = payload.dump();

@@ -21,6 +21,8 @@ class TestSigner {
  public:
   // "RS256" (RSA 2048) or "ES256" (P-256).
   static std::unique_ptr<TestSigner> Create(const std::string& alg, const std::string& kid);
+  // A private JWK with "kid" and "alg" (e.g. an OidcTestProvider's own key).
+  static std::unique_ptr<TestSigner> FromPrivateJwk(const nlohmann::json& jwk);
   ~TestSigner();
 
   const std::string& alg() const { return alg_; }
@@ -28,7 +30,8 @@ class TestSigner {
   nlohmann::json PublicJwk() const;  // {"kty":..., "kid":..., "alg":..., "use":"sig", ...}
   nlohmann::json Jwks() const { return {{"keys", {PublicJwk()}}}; }
 
-  // Compact JWS of `payload`; extra header fields are merged (e.g. typ).
+  // Compact JWS of `payload`; extra header fields are merged (e.g. typ;
+  // string values only). An "alg" there overrides the key's own algorithm.
   std::string Sign(const nlohmann::json& payload, const nlohmann::json& extra_header = nlohmann::json::object()) const;
 
  private:

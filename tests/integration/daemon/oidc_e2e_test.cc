@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -94,7 +95,8 @@ class OidcEndToEnd : public ::testing::Test {
       << "  oidc_redirect:\n    listen: \"127.0.0.1:" << s_->redirect_port << "\"\n"
       << "oidc:\n  - name: corp\n    issuer: " << s_->provider->issuer() << "\n    client_id: fleet-app\n"
       << "    client_secret_env: " << kSecretEnv << "\n    scopes: [openid, profile, email, groups]\n"
-      << "    claims: [department]\n    http_timeout_ms: 5000\n    introspection: true\n";
+      << "    claims: [department]\n    http_timeout_ms: 5000\n    introspection: true\n"
+      << "    access_tokens: true\n    audiences: [\"urn:idbridge:fleet-api\"]\n";
     s_->env.WriteRawConfig(c.str());
     s_->log_path = dir + "/idbridged.log";
     s_->pid = ::fork();
@@ -460,6 +462,32 @@ TEST_F(OidcEndToEnd, OpaqueAccessTokenLoginThroughThePluginIsIntrospectedAndMapp
   idb_session* none = nullptr;
   EXPECT_EQ(api().login_token(client(), std::string(43, 'Q').c_str(), &none), IDB_E_TOKEN_INVALID);
   EXPECT_EQ(none, nullptr);
+}
+
+// Tokens minted with the provider's own key: a user name with a newline and
+// an ID token for another client (azp) get no session, and the application
+// hears only "token_invalid" (the precise reason is for the history).
+TEST_F(OidcEndToEnd, TokenWithAControlCharacterInTheUserNameOrAForeignAzpGetsNoSession) {
+  auto signer = s_->provider->Signer("rsa-1");
+  ASSERT_NE(signer, nullptr);
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  nlohmann::json claims = {{"iss", Issuer()}, {"sub", "alice"}, {"aud", "fleet-app"}, {"exp", now + 300},
+                           {"iat", now}, {"preferred_username", "alice"}, {"groups", {"Mechanics"}}};
+  idb_session* s = nullptr;
+  ASSERT_EQ(api().login_token(client(), signer->Sign(claims).c_str(), &s), IDB_OK) << LastError();
+  api().session_close(s);
+  nlohmann::json newline = claims;
+  newline["preferred_username"] = "alice\nroot";
+  nlohmann::json foreign = claims;
+  foreign["azp"] = "cli";
+  for (const auto& bad : {newline, foreign}) {
+    idb_session* none = nullptr;
+    EXPECT_EQ(api().login_token(client(), signer->Sign(bad).c_str(), &none), IDB_E_TOKEN_INVALID) << bad.dump();
+    EXPECT_EQ(none, nullptr);
+    EXPECT_EQ(LastError().find("user_name"), std::string::npos) << LastError();
+    EXPECT_EQ(LastError().find("azp"), std::string::npos) << LastError();
+  }
 }
 
 TEST_F(OidcEndToEnd, RedirectPortAlreadyTakenStopsASecondDaemonWithAClearMessage) {

@@ -201,11 +201,21 @@ TEST_F(OidcFlows, DiscoveryNamingAnotherIssuerIsRefused) {
   EXPECT_EQ(p->BeginDeviceFlow(Now()).error(), OidcError::kWrongIssuer);
 }
 
-TEST_F(OidcFlows, RedirectPageEscapesAndNamesTheOutcome) {
+TEST_F(OidcFlows, RedirectPageSaysWhatHappenedInGeneralTerms) {
   oidc::OidcResult<Identity> bad = oidc::OidcFailure{OidcError::kDenied, "<script>", ""};
   std::string html = oidc::RedirectPageHtml(bad);
   EXPECT_EQ(html.find("<script>"), std::string::npos);
-  EXPECT_NE(html.find("denied"), std::string::npos);
+  EXPECT_NE(html.find("cancelled or refused"), std::string::npos);
+  // A refused token: the browser learns that, not which rule (that is for the history).
+  oidc::OidcResult<Identity> azp = oidc::OidcFailure{OidcError::kWrongAudience, "ID token azp 'cli' names another client", ""};
+  html = oidc::RedirectPageHtml(azp);
+  EXPECT_NE(html.find("answer was refused"), std::string::npos) << html;
+  EXPECT_EQ(html.find("azp"), std::string::npos) << html;
+  EXPECT_EQ(html.find("wrong_audience"), std::string::npos) << html;
+  Identity who;
+  who.user = "alice";
+  oidc::OidcResult<Identity> alice = who;
+  EXPECT_NE(oidc::RedirectPageHtml(alice).find("Signed in as alice"), std::string::npos);
 }
 
 }  // namespace

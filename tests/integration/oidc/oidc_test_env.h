@@ -46,6 +46,10 @@ class OidcProviderEnvironment : public ::testing::Environment {
   std::unique_ptr<OidcTestProvider> provider_;
 };
 
+// The resource identifier the test provider puts into access tokens' aud.
+inline const char* const kTestResource = "urn:idbridge:fleet-api";
+
+// A provider entry with the defaults (ID tokens only; access tokens refused).
 inline oidc::OidcProviderConfig TestConfig(const std::string& issuer, const std::string& client_id = "fleet-app") {
   oidc::OidcProviderConfig c;
   c.name = "test";
@@ -55,9 +59,16 @@ inline oidc::OidcProviderConfig TestConfig(const std::string& issuer, const std:
   c.client_secret_env = "IDB_TEST_OIDC_SECRET_" + std::to_string(std::hash<std::string>()(client_id) % 100000);
   setenv(c.client_secret_env.c_str(), secret.c_str(), 1);
   c.scopes = {"openid", "profile", "email", "groups"};
-  c.audiences = {"fleet-app"};
   c.claims = {"department", "email"};
   c.http_timeout = std::chrono::milliseconds(5000);
+  return c;
+}
+
+// The same with access-token logins for the test provider's resource.
+inline oidc::OidcProviderConfig AccessTokenConfig(const std::string& issuer, const std::string& client_id = "fleet-app") {
+  oidc::OidcProviderConfig c = TestConfig(issuer, client_id);
+  c.access_tokens = true;
+  c.audiences = {kTestResource};
   return c;
 }
 
@@ -68,5 +79,48 @@ inline std::unique_ptr<oidc::OidcProvider> MakeProvider(const oidc::OidcProvider
 }
 
 inline SystemTime Now() { return std::chrono::system_clock::now(); }
+
+// base64url without padding, and back (test helpers for taking tokens apart).
+inline std::string B64Url(const std::string& s) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < s.size(); i += 3) {
+    uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8) | uint8_t(s[i + 2]);
+    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], k[v & 63]};
+  }
+  if (s.size() - i == 1) {
+    uint32_t v = uint8_t(s[i]) << 16;
+    out += {k[v >> 18], k[(v >> 12) & 63]};
+  } else if (s.size() - i == 2) {
+    uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8);
+    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63]};
+  }
+  return out;
+}
+
+inline std::string B64UrlDecode(const std::string& in) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52 : c == '-' ? 62 : c == '_' ? 63 : -1;
+    if (v < 0) break;
+    acc = (acc << 6) | uint32_t(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += char((acc >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+inline std::string Segment(const std::string& token, int n) {
+  size_t a = 0;
+  for (int i = 0; i < n; ++i) a = token.find('.', a) + 1;
+  size_t b = token.find('.', a);
+  return token.substr(a, b == std::string::npos ? std::string::npos : b - a);
+}
 
 }  // namespace idb::testing

@@ -1,7 +1,8 @@
 // Token login with real tokens from npm oidc-provider, and every refusal:
 // tampered, alg none, HMAC with the public key, expired (also after a warm
 // result cache), not yet valid, wrong audience (second client), access token
-// as ID token, missing groups, Entra overage, garbage / 1 MB / NUL tokens,
+// as ID token, access tokens off by default, missing groups, Entra overage,
+// garbage / 1 MB / NUL tokens,
 // truncated JWKS, a provider that hangs.
 #include <thread>
 
@@ -18,48 +19,6 @@ using oidc::OidcError;
 using oidc::TokenKind;
 
 ::testing::Environment* const kEnv = ::testing::AddGlobalTestEnvironment(new OidcProviderEnvironment);
-
-std::string B64Url(const std::string& s) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < s.size(); i += 3) {
-    uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8) | uint8_t(s[i + 2]);
-    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], k[v & 63]};
-  }
-  if (s.size() - i == 1) {
-    uint32_t v = uint8_t(s[i]) << 16;
-    out += {k[v >> 18], k[(v >> 12) & 63]};
-  } else if (s.size() - i == 2) {
-    uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8);
-    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63]};
-  }
-  return out;
-}
-
-std::string B64UrlDecode(const std::string& in) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52 : c == '-' ? 62 : c == '_' ? 63 : -1;
-    if (v < 0) break;
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += char((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
-std::string Segment(const std::string& token, int n) {
-  size_t a = 0;
-  for (int i = 0; i < n; ++i) a = token.find('.', a) + 1;
-  size_t b = token.find('.', a);
-  return token.substr(a, b == std::string::npos ? std::string::npos : b - a);
-}
 
 class OidcTokens : public ::testing::Test {
  protected:
@@ -105,13 +64,20 @@ TEST_F(OidcTokens, IdTokenLoginGivesIdentityGroupsAndClaims) {
 
 TEST_F(OidcTokens, JwtAccessTokenLoginGivesIdentity) {
   ASSERT_EQ(std::count(alice_->access_token.begin(), alice_->access_token.end(), '.'), 2) << "provider did not issue a JWT access token";
-  auto r = provider_->ValidateToken(alice_->access_token, TokenKind::kAccessToken, Now());
+  auto p = MakeProvider(AccessTokenConfig(SharedProvider()->issuer()));
+  auto r = p->ValidateToken(alice_->access_token, TokenKind::kAccessToken, Now());
   ASSERT_TRUE(r.ok()) << r.failure().detail;
   EXPECT_EQ(r->identity.user, "alice");
   EXPECT_EQ(r->identity.groups.size(), 2u);
 }
 
+TEST_F(OidcTokens, AccessTokenLoginIsOffByDefault) {
+  EXPECT_EQ(provider_->ValidateAnyToken(alice_->access_token, Now()).error(), OidcError::kWrongTokenType);
+  EXPECT_EQ(Refusal(alice_->access_token, TokenKind::kAccessToken), OidcError::kWrongTokenType);
+}
+
 TEST_F(OidcTokens, AnyTokenLoginRecognisesBothKinds) {
+  provider_ = MakeProvider(AccessTokenConfig(SharedProvider()->issuer()));
   auto id = provider_->ValidateAnyToken(alice_->id_token, Now());
   ASSERT_TRUE(id.ok()) << id.failure().detail;
   auto at = provider_->ValidateAnyToken(alice_->access_token, Now());
@@ -194,7 +160,7 @@ TEST_F(OidcTokens, IdTokenForAnotherClientIsWrongAudience) {
 }
 
 TEST_F(OidcTokens, AccessTokenForAnotherAudienceIsRefused) {
-  auto cfg = TestConfig(SharedProvider()->issuer());
+  auto cfg = AccessTokenConfig(SharedProvider()->issuer());
   cfg.audiences = {"billing-api"};
   auto p = MakeProvider(cfg);
   EXPECT_EQ(p->ValidateToken(alice_->access_token, TokenKind::kAccessToken, Now()).error(), OidcError::kWrongAudience);
@@ -227,11 +193,11 @@ TEST_F(OidcTokens, GarbageTokensAreMalformed) {
   EXPECT_EQ(Refusal("a.b.c.d.e"), OidcError::kMalformed);  // JWE
 }
 
-TEST_F(OidcTokens, OneMegabyteTokenIsRefusedAsTooLargeQuickly) {
+TEST_F(OidcTokens, OneMegabyteTokenIsRefusedAsTooLargeBeforeParsing) {
   std::string huge = Segment(alice_->id_token, 0) + "." + std::string(1 << 20, 'A') + "." + Segment(alice_->id_token, 2);
-  auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(Refusal(huge), OidcError::kTooLarge);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+  auto r = provider_->ValidateToken(huge, TokenKind::kIdToken, Now());
+  EXPECT_EQ(r.error(), OidcError::kTooLarge);
+  EXPECT_NE(r.failure().detail.find("exceeds max_token_bytes"), std::string::npos) << r.failure().detail;
 }
 
 TEST_F(OidcTokens, TokenWithNulBytesIsMalformed) {
@@ -318,14 +284,12 @@ TEST_F(OidcTokens, HangingProviderTimesOutWithoutHangingTheCaller) {
   auto cfg = TestConfig((*hung)->issuer());
   cfg.http_timeout = std::chrono::milliseconds(300);
   auto p = MakeProvider(cfg);
-  auto start = std::chrono::steady_clock::now();
   auto r = p->ValidateToken(alice_->id_token, TokenKind::kIdToken, Now());
   EXPECT_EQ(r.error(), OidcError::kProviderUnavailable);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
-  // Within the retry window the next call does not wait again.
-  start = std::chrono::steady_clock::now();
-  EXPECT_EQ(p->BeginDeviceFlow(Now()).error(), OidcError::kProviderUnavailable);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+  // Within the retry window the next call does not ask (and wait) again.
+  auto again = p->BeginDeviceFlow(Now());
+  EXPECT_EQ(again.error(), OidcError::kProviderUnavailable);
+  EXPECT_NE(again.failure().detail.find("discovery failed recently"), std::string::npos) << again.failure().detail;
   EXPECT_EQ(oidc::ToLoginFailure(r.error()), LoginFailure::kDirectoryUnavailable);
 }
 
@@ -354,7 +318,7 @@ class OidcIntrospection : public ::testing::Test {
     ASSERT_EQ(access_token_.find('.'), std::string::npos) << "expected an opaque access token";
   }
   oidc::OidcProviderConfig Config(bool introspection = true) {
-    auto c = TestConfig(opaque_->issuer());
+    auto c = AccessTokenConfig(opaque_->issuer());
     c.introspection = introspection;
     return c;
   }

@@ -10,12 +10,14 @@
 //   { "port": 40123, "issuer": "http://127.0.0.1:40123",
 //     "kids": ["rsa-1", "ec-1"],            // keys are generated at start, one per kid
 //     "ttl": { "IdToken": 300, "AccessToken": 300, "DeviceCode": 600 },
-//     "access_token_audience": "fleet-app",   // aud of JWT access tokens
+//     "access_token_audience": "urn:idbridge:fleet-api",   // aud of access tokens (a resource identifier)
 //     "clients": [ { client_id, client_secret?, redirect_uris, ... } ],
 //     "users": [ { "id": "alice", "password": "...", "email": "...",
 //                  "groups": ["Mechanics"], "overage": false, "no_groups": false } ],
 //     "hang": false,                         // true: accept connections, never answer
-//     "opaque_access_tokens": false }        // true: opaque access tokens (introspection tests)
+//     "opaque_access_tokens": false,         // true: opaque access tokens (introspection tests)
+//     "keys_file": "/tmp/idb-oidc-XXXXXX/keys.json" }  // where the generated private JWKS is written (mode 0600)
+//                                        // so tests can mint tokens with the provider's real keys
 // Prints "READY <port>" on stdout once listening. Stopped by SIGTERM.
 import http from 'node:http';
 import fs from 'node:fs';
@@ -63,9 +65,11 @@ async function startProvider() {
   };
 
   const ttl = cfg.ttl || {};
+  const keys = await makeKeys(cfg.kids || ['rsa-1', 'ec-1']);
+  if (cfg.keys_file) fs.writeFileSync(cfg.keys_file, JSON.stringify({ keys }), { mode: 0o600 });
   const configuration = {
     clients: cfg.clients,
-    jwks: { keys: await makeKeys(cfg.kids || ['rsa-1', 'ec-1']) },
+    jwks: { keys },
     cookies: { keys: ['idbridge-test-cookie-key'] },
     conformIdTokenClaims: false,
     claims: {
@@ -116,7 +120,7 @@ async function startProvider() {
         useGrantedResource: () => true,
         getResourceServerInfo: () => ({
           scope: 'openid profile email groups',
-          audience: cfg.access_token_audience || 'fleet-app',
+          audience: cfg.access_token_audience || 'urn:idbridge:fleet-api',
           accessTokenFormat: cfg.opaque_access_tokens ? 'opaque' : 'jwt',
           ...(cfg.opaque_access_tokens ? {} : { jwt: { sign: { alg: 'RS256' } } }),
         }),

@@ -24,6 +24,11 @@ oidc:
     leeway_seconds: 30
     groups_required: true
     introspection: true
+    access_tokens: true
+    audiences: [api://fleet]
+    access_token_typ_required: false
+    authorized_parties: [abc, cli]
+    id_token_extra_audiences: [api://fleet]
 )";
 
 TEST(OidcConfig, ParsesAFullEntry) {
@@ -38,7 +43,34 @@ TEST(OidcConfig, ParsesAFullEntry) {
   EXPECT_TRUE(p.groups_required);
   EXPECT_TRUE(p.introspection);
   EXPECT_EQ(p.allowed_algs, (std::vector<std::string>{"RS256", "ES256"}));
-  EXPECT_EQ(p.AcceptedAudiences(), std::vector<std::string>{"abc"});
+  EXPECT_TRUE(p.access_tokens);
+  EXPECT_EQ(p.audiences, std::vector<std::string>{"api://fleet"});
+  EXPECT_FALSE(p.access_token_typ_required);
+  EXPECT_EQ(p.authorized_parties, (std::vector<std::string>{"abc", "cli"}));
+  EXPECT_EQ(p.id_token_extra_audiences, std::vector<std::string>{"api://fleet"});
+}
+
+TEST(OidcConfig, AudienceDefaultsAreStrict) {
+  std::vector<Diagnostic> errors;
+  auto providers = Parse("oidc:\n  - name: x\n    issuer: https://idp\n    client_id: abc\n", &errors);
+  ASSERT_EQ(providers.size(), 1u);
+  const auto& p = providers[0];
+  EXPECT_FALSE(p.access_tokens);  // access-token logins off
+  EXPECT_TRUE(p.audiences.empty());  // client_id is never an implied resource
+  EXPECT_TRUE(p.access_token_typ_required);
+  EXPECT_TRUE(p.authorized_parties.empty());
+  EXPECT_TRUE(p.id_token_extra_audiences.empty());
+}
+
+// The new keys' refusals point at the offending key (line and column).
+TEST(OidcConfig, AccessTokenSettingsWithoutAccessTokensPointAtTheKey) {
+  std::vector<Diagnostic> errors;
+  auto providers = Parse("oidc:\n  - name: x\n    issuer: https://idp\n    client_id: abc\n    audiences: [api]\n", &errors);
+  EXPECT_TRUE(providers.empty());
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 5);
+  EXPECT_EQ(errors[0].column, 16);
+  EXPECT_NE(errors[0].message.find("set 'access_tokens: true'"), std::string::npos) << errors[0].ToString();
 }
 
 TEST(OidcConfig, AbsentSectionIsEmpty) {
@@ -83,7 +115,35 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"ScopesNotList", "    issuer: https://idp\n    client_id: a\n    scopes: openid\n", "list"},
         BadCase{"BoolNotBool", "    issuer: https://idp\n    client_id: a\n    groups_required: maybe\n", "true or false"},
         BadCase{"IntrospectionWithoutSecret", "    issuer: https://idp\n    client_id: a\n    introspection: true\n",
-                "client_secret_file or client_secret_env"}),
+                "client_secret_file or client_secret_env"},
+        BadCase{"IntrospectionWithoutAccessTokens",
+                "    issuer: https://idp\n    client_id: a\n    client_secret_env: S\n    introspection: true\n",
+                "'introspection' applies to access-token logins"},
+        BadCase{"AccessTokensWithoutAudiences", "    issuer: https://idp\n    client_id: a\n    access_tokens: true\n",
+                "needs 'audiences'"},
+        BadCase{"AccessTokensNotBool", "    issuer: https://idp\n    client_id: a\n    access_tokens: yes please\n",
+                "true or false"},
+        BadCase{"AudiencesWithoutAccessTokens", "    issuer: https://idp\n    client_id: a\n    audiences: [api]\n",
+                "'audiences' applies to access-token logins"},
+        BadCase{"AuthorizedPartiesWithoutAccessTokens",
+                "    issuer: https://idp\n    client_id: a\n    authorized_parties: [a]\n", "'authorized_parties' applies"},
+        BadCase{"TypOptOutWithoutAccessTokens",
+                "    issuer: https://idp\n    client_id: a\n    access_token_typ_required: false\n",
+                "'access_token_typ_required' applies"},
+        BadCase{"EmptyAudience", "    issuer: https://idp\n    client_id: a\n    access_tokens: true\n    audiences: [\"\"]\n",
+                "empty string"},
+        BadCase{"DuplicateAudience",
+                "    issuer: https://idp\n    client_id: a\n    access_tokens: true\n    audiences: [api, api]\n", "twice"},
+        BadCase{"AudiencesNotList", "    issuer: https://idp\n    client_id: a\n    access_tokens: true\n    audiences: 7\n",
+                "list"},
+        BadCase{"ControlCharInParty",
+                "    issuer: https://idp\n    client_id: a\n    access_tokens: true\n    audiences: [api]\n"
+                "    authorized_parties: [\"a\\nb\"]\n",
+                "control characters"},
+        BadCase{"ExtraAudienceIsClientId", "    issuer: https://idp\n    client_id: a\n    id_token_extra_audiences: [a]\n",
+                "names client_id itself"},
+        BadCase{"AccessTokensTypo", "    issuer: https://idp\n    client_id: a\n    acces_tokens: true\n",
+                "did you mean 'access_tokens'"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(OidcConfig, DuplicateNamesAreRefused) {

@@ -1,5 +1,7 @@
 // CheckClaims and DecodeJwsHeader: every claim rule, with an injected clock
 // (no signatures involved; see token_validator_test.cc for those).
+#include <functional>
+
 #include <gtest/gtest.h>
 
 #include "oidc/oidc_error.h"
@@ -58,24 +60,85 @@ TEST(TokenClaims, AudienceMustNameTheClient) {
   EXPECT_EQ(Check(p), OidcError::kWrongAudience);
 }
 
-TEST(TokenClaims, SeveralAudiencesNeedAzpNamingUs) {
+TEST(TokenClaims, SeveralAudiencesNeedAzpNamingUsAndTrustedExtras) {
+  auto c = Config();
+  c.id_token_extra_audiences = {"other"};
   auto p = Payload();
   p["aud"] = {"fleet-app", "other"};
-  EXPECT_EQ(Check(p), OidcError::kWrongAudience);
+  EXPECT_EQ(Check(p, TokenKind::kIdToken, c), OidcError::kWrongAudience);
   p["azp"] = "other";
-  EXPECT_EQ(Check(p), OidcError::kWrongAudience);
+  EXPECT_EQ(Check(p, TokenKind::kIdToken, c), OidcError::kWrongAudience);
   p["azp"] = "fleet-app";
-  EXPECT_EQ(Check(p), OidcError::kNone);
+  EXPECT_EQ(Check(p, TokenKind::kIdToken, c), OidcError::kNone);
+  EXPECT_EQ(Check(p), OidcError::kWrongAudience);  // "other" not trusted by default
 }
 
-TEST(TokenClaims, AccessTokenAudienceFromConfiguredAudiences) {
+// Access-token rules (RFC 9068 §4) as a table: config tweak, payload tweak, header typ.
+struct AccessCase {
+  const char* name;
+  std::function<void(OidcProviderConfig&)> config;
+  std::function<void(nlohmann::json&)> payload;
+  const char* typ;  // nullptr = no typ
+  TokenKind kind;
+  OidcError expected;
+};
+
+class AccessTokenRules : public ::testing::TestWithParam<AccessCase> {};
+
+TEST_P(AccessTokenRules, Apply) {
   auto c = Config();
+  c.access_tokens = true;
   c.audiences = {"api://fleet"};
+  GetParam().config(c);
   auto p = Payload();
-  EXPECT_EQ(Check(p, TokenKind::kAccessToken, c), OidcError::kWrongAudience);
-  p["aud"] = {"api://fleet"};
-  EXPECT_EQ(Check(p, TokenKind::kAccessToken, c), OidcError::kNone);
+  p["aud"] = "api://fleet";
+  p["client_id"] = "fleet-app";
+  GetParam().payload(p);
+  nlohmann::json header = {{"alg", "RS256"}};
+  if (GetParam().typ != nullptr) header["typ"] = GetParam().typ;
+  auto r = CheckClaims(c, header, p, GetParam().kind, kNow);
+  EXPECT_EQ(r.error(), GetParam().expected) << (r.ok() ? "" : r.failure().detail);
 }
+
+const auto kNoConfig = [](OidcProviderConfig&) {};
+const auto kNoPayload = [](nlohmann::json&) {};
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, AccessTokenRules,
+    ::testing::Values(
+        AccessCase{"Accepted", kNoConfig, kNoPayload, "at+jwt", TokenKind::kAccessToken, OidcError::kNone},
+        AccessCase{"MediaTypeSpelling", kNoConfig, kNoPayload, "application/AT+JWT", TokenKind::kAccessToken, OidcError::kNone},
+        AccessCase{"OffByDefault", [](OidcProviderConfig& c) { c.access_tokens = false; }, kNoPayload, "at+jwt",
+                   TokenKind::kAccessToken, OidcError::kWrongTokenType},
+        AccessCase{"IntrospectedOffToo", [](OidcProviderConfig& c) { c.access_tokens = false; }, kNoPayload, nullptr,
+                   TokenKind::kIntrospectedAccessToken, OidcError::kWrongTokenType},
+        AccessCase{"IntrospectedNeedsNoTyp", kNoConfig, kNoPayload, nullptr, TokenKind::kIntrospectedAccessToken, OidcError::kNone},
+        AccessCase{"NoTyp", kNoConfig, kNoPayload, nullptr, TokenKind::kAccessToken, OidcError::kWrongTokenType},
+        AccessCase{"TypJwt", kNoConfig, kNoPayload, "JWT", TokenKind::kAccessToken, OidcError::kWrongTokenType},
+        AccessCase{"TypOptOut", [](OidcProviderConfig& c) { c.access_token_typ_required = false; }, kNoPayload, "JWT",
+                   TokenKind::kAccessToken, OidcError::kNone},
+        AccessCase{"TypOptOutStillRefusesOtherTypes", [](OidcProviderConfig& c) { c.access_token_typ_required = false; },
+                   kNoPayload, "logout+jwt", TokenKind::kAccessToken, OidcError::kWrongTokenType},
+        AccessCase{"ClientIdIsNoImpliedAudience", kNoConfig, [](nlohmann::json& p) { p["aud"] = "fleet-app"; }, "at+jwt",
+                   TokenKind::kAccessToken, OidcError::kWrongAudience},
+        AccessCase{"AudienceAmongSeveral", kNoConfig, [](nlohmann::json& p) { p["aud"] = {"x", "api://fleet"}; }, "at+jwt",
+                   TokenKind::kAccessToken, OidcError::kNone},
+        AccessCase{"NonStringAudienceEntry", kNoConfig, [](nlohmann::json& p) { p["aud"] = {"api://fleet", 1}; }, "at+jwt",
+                   TokenKind::kAccessToken, OidcError::kWrongAudience},
+        AccessCase{"AzpNotString", kNoConfig, [](nlohmann::json& p) { p["azp"] = 7; }, "at+jwt", TokenKind::kAccessToken,
+                   OidcError::kWrongAudience},
+        AccessCase{"ClientIdNotString", kNoConfig, [](nlohmann::json& p) { p["client_id"] = nullptr; }, "at+jwt",
+                   TokenKind::kAccessToken, OidcError::kWrongAudience},
+        AccessCase{"PartyListed", [](OidcProviderConfig& c) { c.authorized_parties = {"fleet-app"}; }, kNoPayload, "at+jwt",
+                   TokenKind::kAccessToken, OidcError::kNone},
+        AccessCase{"PartyNotListed", [](OidcProviderConfig& c) { c.authorized_parties = {"cli"}; }, kNoPayload, "at+jwt",
+                   TokenKind::kAccessToken, OidcError::kWrongAudience},
+        AccessCase{"AzpNotListed", [](OidcProviderConfig& c) { c.authorized_parties = {"fleet-app"}; },
+                   [](nlohmann::json& p) { p["azp"] = "cli"; }, "at+jwt", TokenKind::kAccessToken, OidcError::kWrongAudience},
+        AccessCase{"NoPartyWithAList", [](OidcProviderConfig& c) { c.authorized_parties = {"fleet-app"}; },
+                   [](nlohmann::json& p) { p.erase("client_id"); }, "at+jwt", TokenKind::kAccessToken,
+                   OidcError::kWrongAudience}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 TEST(TokenClaims, ExpiredBeyondLeewayIsRefused) {
   auto p = Payload();
@@ -136,11 +199,26 @@ TEST(TokenClaims, NonceMustMatchWhenExpected) {
   EXPECT_EQ(Check(p, TokenKind::kIdToken, Config(), &nonce), OidcError::kNone);
 }
 
-TEST(TokenClaims, AtJwtTypeIsNotAnIdToken) {
+TEST(TokenClaims, IdTokenTypIsJwtOrNone) {
   EXPECT_EQ(Check(Payload(), TokenKind::kIdToken, Config(), nullptr, {{"alg", "RS256"}, {"typ", "at+JWT"}}),
             OidcError::kWrongTokenType);
-  EXPECT_EQ(Check(Payload(), TokenKind::kAccessToken, Config(), nullptr, {{"alg", "RS256"}, {"typ", "at+jwt"}}),
-            OidcError::kNone);
+  EXPECT_EQ(Check(Payload(), TokenKind::kIdToken, Config(), nullptr, {{"alg", "RS256"}, {"typ", "logout+jwt"}}),
+            OidcError::kWrongTokenType);
+  EXPECT_EQ(Check(Payload(), TokenKind::kIdToken, Config(), nullptr, {{"alg", "RS256"}, {"typ", 1}}),
+            OidcError::kWrongTokenType);
+  EXPECT_EQ(Check(Payload(), TokenKind::kIdToken, Config(), nullptr, {{"alg", "RS256"}, {"typ", "JWT"}}), OidcError::kNone);
+}
+
+TEST(TokenClaims, UserNameTheStoreWouldRefuseIsRefused) {
+  for (const std::string& name : std::vector<std::string>{"a\nb", "a\rb", std::string("a\0b", 3), "\x1b[1m", "a\x7f",
+                                                          std::string(257, 'x'), "\xff\xfe"}) {
+    auto p = Payload();
+    p["preferred_username"] = name;
+    EXPECT_EQ(Check(p), OidcError::kInvalidUserName) << name.size();
+  }
+  auto p = Payload();
+  p["preferred_username"] = std::string(256, 'x');
+  EXPECT_EQ(Check(p), OidcError::kNone);
 }
 
 TEST(TokenClaims, UserNameClaimIsConfigurable) {
@@ -237,6 +315,8 @@ TEST(OidcErrors, MapOntoLoginFailures) {
   EXPECT_EQ(ToLoginFailure(OidcError::kDenied), LoginFailure::kBadCredentials);
   EXPECT_EQ(ToErrorCode(OidcError::kProviderUnavailable), ErrorCode::kUnavailable);
   EXPECT_STREQ(OidcErrorName(OidcError::kGroupsOverage), "groups_overage");
+  EXPECT_EQ(ToLoginFailure(OidcError::kInvalidUserName), LoginFailure::kTokenInvalid);
+  EXPECT_STREQ(OidcErrorName(OidcError::kInvalidUserName), "invalid_user_name");
 }
 
 }  // namespace
