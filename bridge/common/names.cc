@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/display_text.h"
+
 namespace idb {
 namespace {
 
@@ -44,29 +46,7 @@ Status CheckChars(std::string_view s, std::string_view what, bool multi_line = f
 
 }  // namespace
 
-std::string Quoted(std::string_view text) {
-  std::string out = "\"";
-  size_t shown = 0;
-  for (char ch : text) {
-    if (++shown > 80) {
-      out += "…";
-      break;
-    }
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (IsControl(c)) {
-      static const char* kHex = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
+std::string Quoted(std::string_view text) { return QuoteForDisplay(text, 80); }
 
 Status ValidateName(std::string_view name, std::string_view what) {
   if (name.empty()) return InvalidArgument(std::string(what) + " must not be empty");

@@ -43,7 +43,8 @@ std::string SanitizeForLog(std::string_view text, size_t max_bytes = kMaxNameByt
 // An empty string gives an empty list (that is: explicitly nothing).
 Result<std::vector<std::string>> ParseNameList(std::string_view text, std::string_view what);
 
-// For messages: the value in double quotes with control bytes escaped, cut at 80.
+// For messages and listings: the value in double quotes with control, bidi and
+// invisible characters escaped (common/display_text.h), cut at about 80 bytes.
 std::string Quoted(std::string_view text);
 
 }  // namespace idb

@@ -7,6 +7,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "common/display_text.h"
+
 namespace idb::daemon {
 
 namespace {
@@ -25,27 +27,7 @@ void Write(const char* level, const std::string& message) {
 }
 }  // namespace
 
-std::string Log::Quote(const std::string& value) {
-  std::string out = "\"";
-  size_t n = 0;
-  for (unsigned char c : value) {
-    if (++n > 200) {
-      out += "...";
-      break;
-    }
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
+std::string Log::Quote(const std::string& value) { return QuoteForDisplay(value, 200); }
 
 void Log::SetQuiet(bool quiet) { g_quiet = quiet; }
 

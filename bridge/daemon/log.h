@@ -2,8 +2,9 @@
 //
 // Why this small: the daemon runs in the foreground under a supervisor that
 // collects stderr. Lines are written whole under a mutex so threads never
-// interleave; values that come from clients go through Log::Quote (control
-// characters escaped, length capped) so nobody can forge log lines. Secrets
+// interleave; values that come from clients go through Log::Quote (control,
+// bidi and invisible characters escaped — common/display_text.h — length
+// capped) so nobody can forge or disguise log lines. Secrets
 // are never passed here.
 // Thread-safety: safe from any thread.
 #pragma once
@@ -13,7 +14,7 @@
 namespace idb::daemon {
 
 struct Log {
-  static std::string Quote(const std::string& value);  // "\"al\\nice\"", at most 200 bytes
+  static std::string Quote(const std::string& value);  // QuoteForDisplay, at most ~200 bytes
   static void SetQuiet(bool quiet);                      // tests: only errors
 };
 
