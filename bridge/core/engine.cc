@@ -137,6 +137,14 @@ bool Eval(const Matcher& m, Ctx& c, std::vector<MatchReason>* why) {
       if (!m.glob->Matches(c.identity.source)) return false;
       Reason(why, m, c.identity.source);
       return true;
+    case Matcher::Kind::kClientNetwork: {
+      // No address (or a host name): the network cannot be shown to hold.
+      if (c.identity.client_address.empty()) return false;
+      auto address = ParseIpAddress(c.identity.client_address);
+      if (!address.ok() || !m.network->Contains(*address)) return false;
+      Reason(why, m, c.identity.client_address);
+      return true;
+    }
     case Matcher::Kind::kAll: {
       const size_t mark = why ? why->size() : 0;
       for (const auto& child : m.children) {
@@ -428,6 +436,7 @@ DecisionSet Run(const Policy& policy, const Identity& identity, const UserAdjust
   if (ex) {
     ex->user = identity.user;
     ex->source = identity.source;
+    ex->client_address = identity.client_address;
     ex->login_allowed = login;
     ex->verdict = login ? "allowed" : "no profile mapped";
     ex->profiles = profile_names;

@@ -85,6 +85,7 @@ struct EffectivePermission {
 struct Explanation {
   std::string user;
   std::string source;
+  std::string client_address;              // Identity::client_address; empty = not given
   bool login_allowed = false;
   std::string verdict;                     // "allowed" or "no profile mapped"
   std::vector<std::string> profiles;       // granted, sorted

@@ -2,6 +2,7 @@
 // (fields documented in README "idbridgectl explain --json fields").
 #include <sstream>
 
+#include "common/display_text.h"
 #include "core/engine.h"
 
 namespace idb {
@@ -87,6 +88,7 @@ nlohmann::json Explanation::ToJson() const {
   for (const auto& e : removed) removed_j.push_back(PermissionJson(e));
   return {{"user", user},
           {"source", source},
+          {"client_address", client_address},
           {"login", login_allowed},
           {"verdict", verdict},
           {"profiles", profiles},
@@ -100,7 +102,10 @@ nlohmann::json Explanation::ToJson() const {
 
 std::string Explanation::ToText() const {
   std::ostringstream o;
-  o << "user " << user << (source.empty() ? "" : " (" + source + ")") << "\n";
+  // Names and matched values come from users and directories: shown escaped
+  // (common/display_text.h) so a bidi or zero-width character cannot disguise them.
+  o << "user " << EscapeForDisplay(user) << (source.empty() ? "" : " (" + EscapeForDisplay(source) + ")")
+    << (client_address.empty() ? "" : " from " + EscapeForDisplay(client_address)) << "\n";
   o << "login: " << (login_allowed ? "allowed" : "DENIED (" + verdict + ")") << "\n";
   o << "profiles: ";
   for (size_t i = 0; i < profiles.size(); ++i) o << (i ? ", " : "") << profiles[i];
@@ -109,7 +114,10 @@ std::string Explanation::ToText() const {
   o << "\n\nmatched rules (" << matched_rules.size() << "):\n";
   for (const auto& r : matched_rules) {
     o << "  " << r.rule << "  (" << r.where.ToString() << ")\n";
-    for (const auto& m : r.reasons) o << "      because " << m.matcher << " " << m.pattern << " matched " << m.matched << "\n";
+    for (const auto& m : r.reasons) {
+      o << "      because " << m.matcher << " " << EscapeForDisplay(m.pattern) << " matched "
+        << EscapeForDisplay(m.matched) << "\n";
+    }
     if (!r.profiles.empty()) {
       o << "      grants ";
       for (size_t i = 0; i < r.profiles.size(); ++i) o << (i ? ", " : "") << r.profiles[i];

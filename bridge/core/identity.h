@@ -28,6 +28,10 @@ struct Identity {
   std::vector<DirectoryGroup> groups;
   // Attributes/claims exposed to rules (department, title, mail…); multi-valued.
   std::map<std::string, std::vector<std::string>> claims;
+  // The end user's machine as the login named it (core/ip_network.h
+  // NormalizeClientAddress: a canonical IP literal or a lower-case host name);
+  // empty = not given. Set by the daemon, not by authenticators.
+  std::string client_address;
 };
 
 }  // namespace idb

@@ -23,6 +23,7 @@ const char* MatcherKindName(Matcher::Kind kind) {
     case Matcher::Kind::kAll: return "all";
     case Matcher::Kind::kAny: return "any";
     case Matcher::Kind::kNot: return "not";
+    case Matcher::Kind::kClientNetwork: return "client_network";
   }
   return "?";
 }

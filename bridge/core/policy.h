@@ -22,6 +22,7 @@
 #include "core/diagnostic.h"
 #include "core/flat_index.h"
 #include "core/glob.h"
+#include "core/ip_network.h"
 #include "core/permission_bits.h"
 
 namespace idb {
@@ -48,12 +49,14 @@ struct Profile {
 // kGroupDn → NormalizeDn; kGroupCn/kGroupSid → ASCII lower-case;
 // kClaim → key lower-cased, values exact.
 struct Matcher {
-  enum class Kind { kGroupDn, kGroupCn, kGroupGlob, kGroupSid, kClaim, kSource, kUser, kAll, kAny, kNot };
+  enum class Kind { kGroupDn, kGroupCn, kGroupGlob, kGroupSid, kClaim, kSource, kUser, kAll, kAny, kNot,
+                    kClientNetwork };
   Kind kind = Kind::kAll;
   std::string value;                // DN / CN / SID / claim key / glob text / user
   std::vector<std::string> values;  // kClaim: accepted values (any of)
   std::optional<Glob> glob;         // kGroupGlob (on CN, or on the normalised DN when the pattern has '='), kSource
   bool glob_on_dn = false;
+  std::optional<IpNetwork> network;  // kClientNetwork (value: its canonical text)
   std::vector<Matcher> children;    // kAll / kAny / kNot (exactly one)
   uint32_t leaf = UINT32_MAX;       // indexable leaves (DN, CN, SID, claim, user): global leaf id
   SourceRef where;

@@ -14,7 +14,7 @@ constexpr int kMaxMatchDepth = 32;
 
 const std::vector<std::string>& MatcherKeys() {
   static const std::vector<std::string> keys = {"group", "group_cn", "group_glob", "group_sid", "claim",
-                                                "source", "user", "all", "any", "not"};
+                                                "source", "user", "all", "any", "not", "client_network"};
   return keys;
 }
 
@@ -51,7 +51,7 @@ class RuleParser {
     }
     if (!node.IsDefined() || !node.IsMap()) {
       r_.Error(node, std::string("a matcher must be a map with one of group, group_cn, group_glob, group_sid, "
-                                 "claim, source, user, all, any, not; not ") +
+                                 "claim, source, user, client_network, all, any, not; not ") +
                          YamlTypeName(node));
       return false;
     }
@@ -141,6 +141,15 @@ class RuleParser {
     } else if (key == "user") {
       out->kind = Matcher::Kind::kUser;
       out->value = AsciiLower(*text);
+    } else if (key == "client_network") {
+      out->kind = Matcher::Kind::kClientNetwork;
+      auto network = ParseIpNetwork(*text);
+      if (!network.ok()) {
+        r_.Error(v, "'client_network': " + network.status().message());
+        return false;
+      }
+      out->value = network->ToString();
+      out->network = *network;
     } else if (key == "group_glob" || key == "source") {
       out->kind = key == "source" ? Matcher::Kind::kSource : Matcher::Kind::kGroupGlob;
       std::string pattern = *text;

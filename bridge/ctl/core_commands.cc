@@ -3,7 +3,7 @@
 //   catalog [--json]                      every permission: id, title, module, scope, requirements
 //   check [--live]                        validate the config and mapping files (exit 0 / 1 + diagnostics);
 //                                         --live also looks up every group a rule names in each directory
-//   explain --user NAME [--group DN]... [--claim k=v]... [--source S] [--json]
+//   explain --user NAME [--group DN]... [--claim k=v]... [--source S] [--client-address A] [--json]
 //           [--store PATH | --use-store]  dry-run a user through the rules; with a store, the
 //                                         user's overrides and limits (with provenance) are
 //                                         applied, and without --group/--claim the user's
@@ -19,10 +19,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/display_text.h"
 #include "core/config.h"
 #include "core/dn.h"
 #include "core/engine.h"
 #include "core/golden.h"
+#include "core/ip_network.h"
 #include "ctl/commands.h"
 #ifdef IDB_CTL_HAVE_STORE
 #include "store/explain_inputs.h"
@@ -191,6 +193,15 @@ int RunExplain(const Args& args, std::ostream& out, std::ostream& err) {
     return 2;
   }
 #endif
+  if (auto address = args.Get("client-address")) {
+    auto normalized = NormalizeClientAddress(*address);
+    if (!normalized.ok()) {
+      err << "idbridgectl explain: --client-address " << EscapeForDisplay(*address) << ": "
+          << normalized.status().message() << "\n";
+      return 2;
+    }
+    id.client_address = *normalized;
+  }
   Explanation ex = Explain(*cfg->policy, id, adj, now);
   if (args.Flag("json")) {
     nlohmann::json j = ex.ToJson();
@@ -235,7 +246,7 @@ std::vector<Command> CoreCommands() {
       {"catalog", "list every permission (id, title, module, scope, requirements)", {{}, {"json"}}, RunCatalog},
       {"check", "validate the configuration and mapping files (--live: look the groups up in each directory)", {{}, {"live"}}, RunCheck},
       {"explain", "dry-run a user through the rules: matches, profiles, permissions, verdict",
-       {{"user", "group", "claim", "source", "store"}, {"json", "use-store"}}, RunExplain},
+       {{"user", "group", "claim", "source", "store", "client-address"}, {"json", "use-store"}}, RunExplain},
       {"test", "run the golden cases (mappings/tests/*.yaml)", {{"cases"}, {}}, RunTest},
   };
 }
