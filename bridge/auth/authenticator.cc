@@ -20,6 +20,7 @@ const char* LoginFailureName(LoginFailure f) {
     case LoginFailure::kTokenInvalid: return "token_invalid";
     case LoginFailure::kTokenExpired: return "token_expired";
     case LoginFailure::kInternal: return "internal";
+    case LoginFailure::kInvalidInput: return "invalid_input";
   }
   return "unknown";
 }

@@ -36,6 +36,7 @@ enum class LoginFailure {
   kTokenInvalid,         // OIDC: signature/claims refused
   kTokenExpired,
   kInternal,
+  kInvalidInput,         // malformed request field (client address, not UTF-8…); public = bad_request
 };
 
 const char* LoginFailureName(LoginFailure f);
@@ -43,7 +44,10 @@ const char* LoginFailureName(LoginFailure f);
 struct LoginRequest {
   std::string user;
   Secret password;
-  std::string client;  // "uid=1000 pid=42" or "203.0.113.4:5123", for history
+  // The end user's machine (core/ip_network.h NormalizeClientAddress), the
+  // throttle's client key; empty when the application named none — then only
+  // the user is throttled, so one user's failures never lock out others.
+  std::string client;
 };
 
 struct AuthSuccess {

@@ -35,6 +35,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/display_text.h"
 #include "core/config.h"
 #include "core/engine.h"
 #include "ctl/commands.h"
@@ -540,15 +541,21 @@ int RunHistory(const Args& args, std::ostream& out, std::ostream& err) {
                      {"result", r.success ? "success" : "failure"},
                      {"reason", r.reason},
                      {"client", r.client},
+                     {"client_address", r.client_address},
                      {"detail", r.detail}});
-    out << json{{"logins", arr}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    // ensure_ascii: every non-ASCII character as \uXXXX, so a bidi override or
+    // a zero-width space in a name cannot disguise the output in a terminal.
+    out << json{{"logins", arr}}.dump(2, ' ', true, json::error_handler_t::replace) << "\n";
     return kOk;
   }
   if (rows->empty()) out << "no login records\n";
   for (const auto& r : *rows) {
+    // Every field escaped (common/display_text.h): names are stored as given.
     out << FormatUtcTime(r.time) << "  " << (r.success ? "ok    " : "FAILED") << "  " << Quoted(r.user) << "  "
-        << r.method << (r.source.empty() ? "" : " (" + r.source + ")") << "  " << r.reason << "  " << r.client;
-    if (!r.detail.empty()) out << "  " << r.detail;
+        << r.method << (r.source.empty() ? "" : " (" + EscapeForDisplay(r.source) + ")") << "  " << r.reason
+        << "  from " << (r.client_address.empty() ? "-" : EscapeForDisplay(r.client_address)) << "  "
+        << EscapeForDisplay(r.client);
+    if (!r.detail.empty()) out << "  " << EscapeForDisplay(r.detail);
     out << "\n";
   }
   return kOk;

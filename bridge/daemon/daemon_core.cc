@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <iostream>
+#include <tuple>
 #include <utility>
 
 #include "core/engine.h"
+#include "core/ip_network.h"
 #include "daemon/log.h"
 #include "oidc/oidc_provider.h"
 #include "common/names.h"
@@ -35,6 +37,73 @@ std::string JoinDiagnostics(const std::vector<Diagnostic>& errors) {
   for (const auto& d : errors) out += d.ToString() + "\n";
   if (!out.empty()) out.pop_back();
   return out;
+}
+
+constexpr size_t kMaxClientInfoBytes = 64;  // application, workstation
+
+// A login's origin, checked: the history's client text and the end user's
+// address (canonical), or the reason the request is refused.
+struct CheckedOrigin {
+  std::string client;
+  std::string address;
+  LoginFailure failure = LoginFailure::kNone;
+  std::string detail;
+};
+
+Status CheckClientInfo(const std::string& value, const char* what) {
+  if (value.empty()) return Status::Ok();
+  if (value.size() > kMaxClientInfoBytes)
+    return InvalidArgument(std::string(what) + " is longer than " + std::to_string(kMaxClientInfoBytes) + " bytes");
+  return store::ValidateName(value, what);
+}
+
+CheckedOrigin CheckOrigin(const Caller& caller, const LoginContext& context) {
+  CheckedOrigin o;
+  o.client = caller.client;
+  Status s = CheckClientInfo(context.application, "application");
+  if (s.ok()) s = CheckClientInfo(context.workstation, "workstation");
+  if (!s.ok()) {
+    o.failure = LoginFailure::kInvalidInput;
+    o.detail = s.message();
+    return o;
+  }
+  if (!context.application.empty()) o.client += " app=" + context.application;
+  if (!context.workstation.empty()) o.client += " workstation=" + context.workstation;
+  if (!context.client_address.empty()) {
+    auto address = NormalizeClientAddress(context.client_address);
+    if (!address.ok()) {
+      o.failure = LoginFailure::kInvalidInput;
+      o.detail = address.status().message() + ": " + store::Quoted(context.client_address);
+      return o;
+    }
+    o.address = *address;
+  }
+  return o;
+}
+
+// A refusal the plugin made itself (LoginContext::refusal): what history records.
+std::pair<LoginFailure, std::string> PluginRefusal(const std::string& refusal) {
+  static const struct {
+    const char* name;
+    LoginFailure failure;
+    const char* detail;
+  } kRefusals[] = {
+      {"empty_password", LoginFailure::kEmptyPassword, "empty password"},
+      {"password_too_long", LoginFailure::kInvalidInput, "password too long"},
+      {"password_not_utf8", LoginFailure::kInvalidInput, "password is not valid UTF-8"},
+      {"user_empty", LoginFailure::kInvalidUserName, "empty user name"},
+      {"user_too_long", LoginFailure::kInvalidUserName, "user name longer than 256 bytes (recorded cut)"},
+      {"user_not_utf8", LoginFailure::kInvalidUserName, "user name is not valid UTF-8 (recorded with \\xNN escapes)"},
+      {"token_empty", LoginFailure::kTokenInvalid, "empty token"},
+      {"token_too_long", LoginFailure::kTokenInvalid, "token longer than 16384 bytes"},
+      {"token_not_utf8", LoginFailure::kTokenInvalid, "token is not valid UTF-8"},
+      {"client_info_invalid", LoginFailure::kInvalidInput,
+       "client address, workstation or application not valid UTF-8 or too long (left out)"},
+  };
+  for (const auto& r : kRefusals) {
+    if (refusal == r.name) return {r.failure, std::string("refused by the plugin: ") + r.detail};
+  }
+  return {LoginFailure::kInvalidInput, "refused by the plugin for an unknown reason " + store::Quoted(refusal)};
 }
 
 std::string MethodOf(const std::string& source) {
@@ -69,6 +138,7 @@ std::pair<int, std::string> PublicLoginError(LoginFailure f) {
     case LoginFailure::kTokenInvalid:
     case LoginFailure::kTokenExpired: return {401, "token_invalid"};
     case LoginFailure::kInternal: return {500, "internal"};
+    case LoginFailure::kInvalidInput: return {400, "bad_request"};
   }
   return {500, "internal"};
 }
@@ -145,7 +215,8 @@ std::shared_ptr<const Runtime> DaemonCore::runtime() const {
 }
 
 void DaemonCore::RecordLogin(const std::string& user, const std::string& method, const std::string& source,
-                             LoginFailure f, const std::string& client, const std::string& detail) {
+                             LoginFailure f, const std::string& client, const std::string& detail,
+                             const std::string& client_address) {
   metrics_.CountLogin(method, LoginFailureName(f));
   store::LoginRecord rec;
   rec.time = Now();
@@ -156,8 +227,10 @@ void DaemonCore::RecordLogin(const std::string& user, const std::string& method,
   rec.reason = LoginFailureName(f);
   rec.client = client;
   rec.detail = detail;
-  LogInfo("login user=" + Log::Quote(rec.user) + " method=" + method + " source=" + source +
-          " result=" + rec.reason + " client=" + Log::Quote(client) + (detail.empty() ? "" : " detail=" + Log::Quote(detail)));
+  rec.client_address = client_address;
+  LogInfo("login user=" + Log::Quote(rec.user) + " method=" + method + " source=" + source + " result=" + rec.reason +
+          " address=" + Log::Quote(client_address) + " client=" + Log::Quote(client) +
+          (detail.empty() ? "" : " detail=" + Log::Quote(detail)));
   history_->Enqueue(std::move(rec));
 }
 
@@ -192,24 +265,26 @@ Reply DaemonCore::SessionReply(const SessionRecord& s, bool include_id) const {
 }
 
 Reply DaemonCore::FinishLogin(const AuthOutcome& outcome, const std::string& method, const std::string& source,
-                              const std::string& attempted_user, const std::string& client) {
+                              const std::string& attempted_user, const std::string& client,
+                              const std::string& client_address) {
   if (!outcome.ok()) {
-    RecordLogin(attempted_user, method, source, outcome.failure, client, outcome.detail);
+    RecordLogin(attempted_user, method, source, outcome.failure, client, outcome.detail, client_address);
     auto [status, code] = PublicLoginError(outcome.failure);
     return ErrorReply(status, code, "sign-in refused: " + code);
   }
-  const Identity& identity = outcome.success.identity;
+  Identity identity = outcome.success.identity;
+  identity.client_address = client_address;  // for client_network rules; kept for refreshes
   const auto rt = runtime();
   const SystemTime now = Now();
   auto adjustments = store_->AdjustmentsFor(identity.user, now);
   if (!adjustments.ok()) {
     RecordLogin(identity.user, method, source, LoginFailure::kInternal, client,
-                "store: " + adjustments.status().ToString());
+                "store: " + adjustments.status().ToString(), client_address);
     return ErrorReply(500, "internal", "the store cannot be read; sign-in refused");
   }
   auto decisions = std::make_shared<const DecisionSet>(Evaluate(*rt->config->policy, identity, *adjustments, now));
   if (!decisions->login_allowed()) {
-    RecordLogin(identity.user, method, source, LoginFailure::kNoProfileMapped, client, "");
+    RecordLogin(identity.user, method, source, LoginFailure::kNoProfileMapped, client, "", client_address);
     return ErrorReply(403, "no_profile_mapped", "no security profile is mapped to this user");
   }
   if (Status s = ValidateUserName(identity.user); s.ok())
@@ -229,33 +304,48 @@ Reply DaemonCore::FinishLogin(const AuthOutcome& outcome, const std::string& met
   rec.expires = now + std::chrono::seconds(rt->settings.session_ttl_s);
   auto id = sessions_.Create(rec, now);
   if (!id.ok()) {
-    RecordLogin(identity.user, method, source, LoginFailure::kInternal, client, id.status().message());
+    RecordLogin(identity.user, method, source, LoginFailure::kInternal, client, id.status().message(), client_address);
     return ErrorReply(503, "unavailable", id.status().message());
   }
   rec.id = *id;
-  RecordLogin(identity.user, method, source, LoginFailure::kNone, client, outcome.success.offline ? "offline" : "");
+  RecordLogin(identity.user, method, source, LoginFailure::kNone, client, outcome.success.offline ? "offline" : "",
+              client_address);
   metrics_.CountDecisionSetServed();
   return SessionReply(rec, /*include_id=*/true);
 }
 
-Reply DaemonCore::Login(const std::string& user, Secret password, const std::string& application,
+Reply DaemonCore::Login(const std::string& user, Secret password, const LoginContext& context,
                         const Caller& caller) {
-  const std::string client = application.empty() ? caller.client : caller.client + " app=" + application;
+  const CheckedOrigin origin = CheckOrigin(caller, context);
+  const std::string& client = origin.client;
+  const std::string& address = origin.address;
   AuthOutcome outcome;
-  // Refused before any authenticator is asked: empty password, bad user name.
+  // Refused before any authenticator is asked, each with its history row: a
+  // refusal the plugin made itself, a bad origin field, an empty password, a
+  // bad user name. None of them counts for the throttle.
+  if (!context.refusal.empty()) {
+    std::tie(outcome.failure, outcome.detail) = PluginRefusal(context.refusal);
+    RecordLogin(user, "password", "", outcome.failure, client, outcome.detail, address);
+    if (outcome.failure == LoginFailure::kEmptyPassword) return ErrorReply(401, "bad_credentials", "sign-in refused: bad_credentials");
+    return ErrorReply(400, "bad_request", "sign-in refused: " + outcome.detail);
+  }
+  if (origin.failure != LoginFailure::kNone) {
+    RecordLogin(user, "password", "", origin.failure, client, origin.detail, address);
+    return ErrorReply(400, "bad_request", "sign-in refused: " + origin.detail);
+  }
   if (password.empty()) {
     outcome.failure = LoginFailure::kEmptyPassword;
-    return FinishLogin(outcome, "password", "", user, client);
+    return FinishLogin(outcome, "password", "", user, client, address);
   }
   if (user.empty() || user.size() > kMaxUserLength || user.find('\0') != std::string::npos) {
     outcome.failure = LoginFailure::kInvalidUserName;
-    return FinishLogin(outcome, "password", "", user, client);
+    return FinishLogin(outcome, "password", "", user, client, address);
   }
   const auto rt = runtime();
   LoginRequest request;
   request.user = user;
   request.password = std::move(password);
-  request.client = client;
+  request.client = address;  // the throttle counts the end user's machine, never the host process
   bool unavailable = false;
   std::string unavailable_detail;
   for (const auto& auth : rt->auth->password) {
@@ -276,16 +366,27 @@ Reply DaemonCore::Login(const std::string& user, Secret password, const std::str
       continue;
     }
     if (o.ok() && o.success.identity.source.empty()) o.success.identity.source = auth->name();
-    return FinishLogin(o, MethodOf(auth->name()), auth->name(), user, client);
+    return FinishLogin(o, MethodOf(auth->name()), auth->name(), user, client, address);
   }
   outcome.failure = unavailable ? LoginFailure::kDirectoryUnavailable : LoginFailure::kUnknownUser;
   outcome.detail = unavailable_detail;
-  return FinishLogin(outcome, "password", "", user, client);
+  return FinishLogin(outcome, "password", "", user, client, address);
 }
 
-Reply DaemonCore::LoginToken(Secret token, const std::string& application, const Caller& caller) {
-  const std::string client = application.empty() ? caller.client : caller.client + " app=" + application;
+Reply DaemonCore::LoginToken(Secret token, const LoginContext& context, const Caller& caller) {
+  const CheckedOrigin origin = CheckOrigin(caller, context);
+  const std::string& client = origin.client;
+  const std::string& address = origin.address;
   const auto rt = runtime();
+  if (!context.refusal.empty()) {
+    auto [failure, detail] = PluginRefusal(context.refusal);
+    RecordLogin("", "oidc", "", failure, client, detail, address);
+    return ErrorReply(400, "bad_request", "sign-in refused: " + detail);
+  }
+  if (origin.failure != LoginFailure::kNone) {
+    RecordLogin("", "oidc", "", origin.failure, client, origin.detail, address);
+    return ErrorReply(400, "bad_request", "sign-in refused: " + origin.detail);
+  }
   if (rt->auth->token.empty()) {
     metrics_.CountLogin("oidc", "unsupported");
     return ErrorReply(501, "unsupported", "token login is not configured in idbridged (no oidc section)");
@@ -293,7 +394,7 @@ Reply DaemonCore::LoginToken(Secret token, const std::string& application, const
   if (token.empty()) {
     AuthOutcome o;
     o.failure = LoginFailure::kTokenInvalid;
-    return FinishLogin(o, "oidc", "", "", client);
+    return FinishLogin(o, "oidc", "", "", client, address);
   }
   AuthOutcome last;
   last.failure = LoginFailure::kTokenInvalid;
@@ -308,11 +409,11 @@ Reply DaemonCore::LoginToken(Secret token, const std::string& application, const
     source = auth->name();
     if (o.ok()) {
       if (o.success.identity.source.empty()) o.success.identity.source = auth->name();
-      return FinishLogin(o, "oidc", auth->name(), o.success.identity.user, client);
+      return FinishLogin(o, "oidc", auth->name(), o.success.identity.user, client, address);
     }
     last = o;
   }
-  return FinishLogin(last, "oidc", source, "", client);
+  return FinishLogin(last, "oidc", source, "", client, address);
 }
 
 Reply DaemonCore::FlowBegin(const std::string& kind, const Caller& caller) {
@@ -434,6 +535,7 @@ Reply DaemonCore::RefreshSession(const std::string& id) {
     if (fresh.ok()) {
       identity = std::move(fresh).value();
       if (identity.source.empty()) identity.source = s->source;
+      identity.client_address = s->identity.client_address;  // where the session signed in from
       stale = false;
     } else if (fresh.status().code() == ErrorCode::kNotFound) {
       sessions_.Remove(id);

@@ -75,6 +75,20 @@ struct Caller {
   std::string owner = {};  // owns the sign-in flows it begins: "uid=1000"; every TLS client: "tls"
 };
 
+// Where a login comes from, as the application tells it (docs/protocol.md
+// "POST /v1/login"). Login validates every field; a bad one is refused with
+// a history row.
+struct LoginContext {
+  std::string application;     // the host's own name; at most 64 bytes
+  std::string client_address;  // the end user's machine: IP literal or host name; "" = not given
+  std::string workstation;     // the end user's machine name, free text; at most 64 bytes
+  // The plugin refused the attempt itself and reports it (no password sent):
+  // "empty_password", "password_too_long", "password_not_utf8", "user_empty",
+  // "user_too_long", "user_not_utf8", "token_empty", "token_too_long",
+  // "token_not_utf8", "client_info_invalid". "" = a real attempt.
+  std::string refusal;
+};
+
 // The page the redirect listener answers the browser with.
 struct RedirectPage {
   int status = 200;
@@ -92,8 +106,14 @@ class DaemonCore {
   std::shared_ptr<const Runtime> runtime() const;
   SystemTime Now() const { return clock_(); }
 
-  Reply Login(const std::string& user, Secret password, const std::string& application, const Caller& caller);
-  Reply LoginToken(Secret token, const std::string& application, const Caller& caller);
+  Reply Login(const std::string& user, Secret password, const LoginContext& context, const Caller& caller);
+  Reply LoginToken(Secret token, const LoginContext& context, const Caller& caller);
+  Reply Login(const std::string& user, Secret password, const std::string& application, const Caller& caller) {
+    return Login(user, std::move(password), LoginContext{application, "", "", ""}, caller);
+  }
+  Reply LoginToken(Secret token, const std::string& application, const Caller& caller) {
+    return LoginToken(std::move(token), LoginContext{application, "", "", ""}, caller);
+  }
   Reply FlowBegin(const std::string& kind, const Caller& caller);  // "device" | "browser"
   Reply FlowPoll(const std::string& flow, const Caller& caller);
   // The browser flow's redirect (daemon.oidc_redirect listener): checks the
@@ -125,11 +145,12 @@ class DaemonCore {
   Result<std::shared_ptr<const Runtime>> BuildRuntime(std::vector<Diagnostic>* errors);
   Reply SessionReply(const SessionRecord& s, bool include_id) const;
   void RecordLogin(const std::string& user, const std::string& method, const std::string& source, LoginFailure f,
-                   const std::string& client, const std::string& detail);
+                   const std::string& client, const std::string& detail, const std::string& client_address = "");
   void Audit(const std::string& actor, const std::string& action, const std::string& target,
              const std::string& before, const std::string& after);
   Reply FinishLogin(const AuthOutcome& outcome, const std::string& method, const std::string& source,
-                    const std::string& attempted_user, const std::string& client);
+                    const std::string& attempted_user, const std::string& client,
+                    const std::string& client_address = "");
 
   DaemonOptions options_;
   std::function<SystemTime()> clock_;

@@ -54,6 +54,17 @@ std::string Field(const nlohmann::json& j, const char* key, bool* bad, httplib::
   return it->get<std::string>();
 }
 
+// The origin fields of a login body (application, client_address,
+// workstation, refused); false after a 400 reply for a wrong type.
+bool ReadLoginContext(const nlohmann::json& j, LoginContext* c, httplib::Response& res) {
+  bool bad = false;
+  c->application = Field(j, "application", &bad, res);
+  if (!bad) c->client_address = Field(j, "client_address", &bad, res);
+  if (!bad) c->workstation = Field(j, "workstation", &bad, res);
+  if (!bad) c->refusal = Field(j, "refused", &bad, res);
+  return !bad;
+}
+
 void WipeField(nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   if (it != j.end() && it->is_string()) {
@@ -74,8 +85,8 @@ void RegisterRoutes(httplib::Server& server, DaemonCore& core, CallerOf caller_o
     bool bad = false;
     std::string user = Field(*j, "user", &bad, res);
     if (bad) return WipeField(*j, "password");
-    std::string app = Field(*j, "application", &bad, res);
-    if (bad) return WipeField(*j, "password");
+    LoginContext context;
+    if (!ReadLoginContext(*j, &context, res)) return WipeField(*j, "password");
     auto it = j->find("password");
     if (it != j->end() && !it->is_string() && !it->is_null()) {
       return Send(res, ErrorReply(400, "bad_request", "'password' must be a string"));
@@ -83,23 +94,22 @@ void RegisterRoutes(httplib::Server& server, DaemonCore& core, CallerOf caller_o
     Secret password(it != j->end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>())
                                                        : std::string_view());
     WipeField(*j, "password");
-    Send(res, core.Login(user, std::move(password), app, caller_of(req)));
+    Send(res, core.Login(user, std::move(password), context, caller_of(req)));
   });
 
   server.Post("/v1/login/token", [&core, caller_of](const httplib::Request& req, httplib::Response& res) {
     auto j = ParseObject(req, res);
     WipeBody(req);
     if (!j) return;
-    bool bad = false;
-    std::string app = Field(*j, "application", &bad, res);
-    if (bad) return WipeField(*j, "token");
+    LoginContext context;
+    if (!ReadLoginContext(*j, &context, res)) return WipeField(*j, "token");
     auto it = j->find("token");
     if (it == j->end() || !it->is_string()) {
       return Send(res, ErrorReply(400, "bad_request", "'token' must be a string"));
     }
     Secret token(it->get_ref<const std::string&>());
     WipeField(*j, "token");
-    Send(res, core.LoginToken(std::move(token), app, caller_of(req)));
+    Send(res, core.LoginToken(std::move(token), context, caller_of(req)));
   });
 
   server.Post("/v1/login/device", [&core, caller_of](const httplib::Request& req, httplib::Response& res) {

@@ -99,6 +99,12 @@ CREATE TABLE offline_credentials (
 );
 CREATE INDEX offline_credentials_by_user ON offline_credentials (user);
 )sql",
+    // 3: the end user's machine a login named (IP literal or host name; ''
+    // when the application gave none), and an index to find its attempts.
+    R"sql(
+ALTER TABLE login_history ADD COLUMN client_address TEXT NOT NULL DEFAULT '';
+CREATE INDEX login_history_by_client_address ON login_history (client_address, time_ms);
+)sql",
 };
 constexpr int kStepCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kStepCount == kSchemaVersion, "one migration step per schema version");

@@ -536,7 +536,7 @@ Status SqliteStore::RecordLogins(const std::vector<LoginRecord>& records) {
     if (!tx.ok()) return tx.status();
     auto ins = cache_.Prepare(
                                   "INSERT INTO login_history (time_ms, user, method, source, success, reason, "
-                                  "client, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                                  "client, detail, client_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!ins.ok()) return ins.status();
     int64_t newest_ms = INT64_MIN;
     for (const LoginRecord& r : records) {
@@ -546,6 +546,7 @@ Status SqliteStore::RecordLogins(const std::vector<LoginRecord>& records) {
       ins->Bind(1, ms).Bind(2, SanitizeForLog(r.user)).Bind(3, SanitizeForLog(r.method, 64));
       ins->Bind(4, SanitizeForLog(r.source)).Bind(5, int64_t{r.success ? 1 : 0}).Bind(6, SanitizeForLog(r.reason, 64));
       ins->Bind(7, SanitizeForLog(r.client)).Bind(8, SanitizeForLog(r.detail, kMaxTextBytes));
+      ins->Bind(9, SanitizeForLog(r.client_address));
       IDB_RETURN_IF_ERROR(ins->Run());
     }
     bool pruned = false;
@@ -569,8 +570,8 @@ Result<std::vector<LoginRecord>> SqliteStore::QueryHistory(const HistoryQuery& q
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<std::vector<LoginRecord>> {
     auto st = cache_.Prepare(
-                                 "SELECT id, time_ms, user, method, source, success, reason, client, detail "
-                                 "FROM login_history WHERE (?1 IS NULL OR user = ?1) AND (?2 IS NULL OR time_ms >= ?2) "
+                                 "SELECT id, time_ms, user, method, source, success, reason, client, detail, "
+                                 "client_address FROM login_history WHERE (?1 IS NULL OR user = ?1) AND (?2 IS NULL OR time_ms >= ?2) "
                                  "AND (?3 = 0 OR success = 0) ORDER BY time_ms DESC, id DESC LIMIT ?4");
     if (!st.ok()) return st.status();
     std::optional<int64_t> since;
@@ -591,6 +592,7 @@ Result<std::vector<LoginRecord>> SqliteStore::QueryHistory(const HistoryQuery& q
       r.reason = st->Text(6);
       r.client = st->Text(7);
       r.detail = st->Text(8);
+      r.client_address = st->Text(9);
       out.push_back(std::move(r));
     }
     std::reverse(out.begin(), out.end());

@@ -3,13 +3,17 @@
  * developer copies to use libidbridge.
  *
  *   fleet-host --plugin build/plugins/src/libidbridge.so.1 --socket /run/idbridge/idbridged.sock \
- *              --user alice [--check 'work_orders.delete@Depot A'] [--check 'parts.issue#Main Store']
+ *              --user alice [--client-address 10.20.3.4] [--workstation DEPOT-A-PC12] \
+ *              [--check 'work_orders.delete@Depot A'] [--check 'parts.issue#Main Store']
  *
  * It dlopen()s the plugin (RTLD_NOW | RTLD_LOCAL), finds every idb_* function
  * it needs with dlsym() and checks idb_abi_version() before using anything,
  * asks for the password without echo (or reads one line from stdin when stdin
- * is not a terminal), signs the user in, prints the profiles, the effective
- * permissions and a few decisions, then answers each --check.
+ * is not a terminal), signs the user in with idb_login_ex (naming the end
+ * user's machine when --client-address is given, as a host serving many
+ * users must), prints the account the daemon signed in (its canonical name,
+ * not the spelling typed), the profiles, the effective permissions and a few
+ * decisions, then answers each --check.
  *
  * --check syntax: PERMISSION[@LOCATION][#WAREHOUSE]
  *   work_orders.delete            no location/warehouse given
@@ -39,7 +43,9 @@ typedef struct plugin_api {
   size_t (*last_error)(char *, size_t);
   idb_status (*client_open)(const idb_client_options *, idb_client **);
   void (*client_close)(idb_client *);
-  idb_status (*login)(idb_client *, const char *, const char *, idb_session **);
+  idb_status (*login_ex)(idb_client *, const idb_login_request *, idb_session **);
+  idb_status (*session_info)(const idb_session *, idb_session_info **);
+  void (*session_info_free)(idb_session_info *);
   int (*check)(const idb_session *, const char *, const char *, const char *);
   idb_status (*profiles)(const idb_session *, idb_string_list **);
   void (*string_list_free)(idb_string_list *);
@@ -68,7 +74,9 @@ static int load_plugin(void *lib, plugin_api *api) {
   LOAD(last_error, "idb_last_error");
   LOAD(client_open, "idb_client_open");
   LOAD(client_close, "idb_client_close");
-  LOAD(login, "idb_login");
+  LOAD(login_ex, "idb_login_ex");
+  LOAD(session_info, "idb_session_info_get");
+  LOAD(session_info_free, "idb_session_info_free");
   LOAD(check, "idb_check");
   LOAD(profiles, "idb_session_profiles");
   LOAD(string_list_free, "idb_string_list_free");
@@ -103,8 +111,18 @@ static const char *user_message(idb_status s) {
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: fleet-host --plugin PATH [--socket PATH] --user NAME [--check PERM[@LOCATION][#WAREHOUSE]]...\n"
+          "usage: fleet-host --plugin PATH [--socket PATH] --user NAME [--client-address ADDR]\n"
+          "                  [--workstation NAME] [--check PERM[@LOCATION][#WAREHOUSE]]...\n"
           "  the password is asked without echo, or read as one line from stdin\n");
+}
+
+/* Prints a name from the daemon with control bytes escaped, so it cannot
+ * move the cursor or forge output lines. */
+static void print_name(const char *name) {
+  for (const unsigned char *c = (const unsigned char *)name; *c; ++c) {
+    if (*c < 0x20 || *c == 0x7f || *c == '\\') printf("\\x%02x", *c);
+    else putchar(*c);
+  }
 }
 
 static int read_password(char *buf, size_t len) {
@@ -178,7 +196,7 @@ static void print_session(const plugin_api *api, const idb_session *session) {
 }
 
 int main(int argc, char **argv) {
-  const char *plugin = NULL, *socket_path = NULL, *user = NULL;
+  const char *plugin = NULL, *socket_path = NULL, *user = NULL, *client_address = NULL, *workstation = NULL;
   char **checks = calloc((size_t)argc, sizeof(char *));
   int n_checks = 0;
   if (checks == NULL) return 2;
@@ -187,6 +205,8 @@ int main(int argc, char **argv) {
     if (i + 1 < argc && strcmp(a, "--plugin") == 0) plugin = argv[++i];
     else if (i + 1 < argc && strcmp(a, "--socket") == 0) socket_path = argv[++i];
     else if (i + 1 < argc && strcmp(a, "--user") == 0) user = argv[++i];
+    else if (i + 1 < argc && strcmp(a, "--client-address") == 0) client_address = argv[++i];
+    else if (i + 1 < argc && strcmp(a, "--workstation") == 0) workstation = argv[++i];
     else if (i + 1 < argc && strcmp(a, "--check") == 0) checks[n_checks++] = argv[++i];
     else if (strcmp(a, "--help") == 0) { usage(stdout); free(checks); return 0; }
     else { fprintf(stderr, "fleet-host: unexpected argument '%s'\n", a); usage(stderr); free(checks); return 2; }
@@ -219,7 +239,12 @@ int main(int argc, char **argv) {
   char password[1024];
   if (read_password(password, sizeof(password)) != 0) password[0] = '\0';
   idb_session *session = NULL;
-  s = api.login(client, user, password, &session);
+  idb_login_request request = IDB_LOGIN_REQUEST_INIT;
+  request.user = user;
+  request.password = password;
+  request.client_address = client_address;
+  request.workstation = workstation;
+  s = api.login_ex(client, &request, &session);
   /* Wipe our copy of the password as soon as it was used. */
   volatile char *p = password;
   for (size_t i = 0; i < sizeof(password); ++i) p[i] = 0;
@@ -232,7 +257,16 @@ int main(int argc, char **argv) {
     fprintf(stderr, "fleet-host: %s [%s]\n", api.strerror_(s), detail);
     rc = 2;
   } else {
-    printf("Signed in as %s (plugin %s).\n", user, api.version());
+    /* The account the daemon resolved ("alice" for a typed "ALICE"). */
+    idb_session_info *info = NULL;
+    if (api.session_info(session, &info) == IDB_OK) {
+      printf("Signed in as ");
+      print_name(info->user);
+      printf(" (%s; plugin %s).\n", info->source, api.version());
+      api.session_info_free(info);
+    } else {
+      printf("Signed in (plugin %s).\n", api.version());
+    }
     print_session(&api, session);
     static const char *const examples[][2] = {
         {"work_orders.view_incomplete", NULL}, {"work_orders.delete", NULL}, {"vehicles.edit", NULL}};

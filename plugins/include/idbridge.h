@@ -76,7 +76,7 @@ extern "C" {
 
 /* Major version << 16 | minor. Major == soname number (libidbridge.so.1). */
 #define IDB_ABI_VERSION_MAJOR 1
-#define IDB_ABI_VERSION_MINOR 0
+#define IDB_ABI_VERSION_MINOR 1
 #define IDB_ABI_VERSION ((IDB_ABI_VERSION_MAJOR << 16) | IDB_ABI_VERSION_MINOR)
 
 /* Where idbridged listens unless the host says otherwise. */
@@ -198,10 +198,13 @@ IDB_API idb_status idb_client_ping(idb_client *client);
 IDB_API void idb_client_close(idb_client *client); /* NULL is fine */
 
 /* ---- logins (each gives a session on IDB_OK, *out untouched otherwise) -- */
-/* Empty password: IDB_E_BAD_CREDENTIALS without contacting anything. */
+/* The same as idb_login_ex without a client address (see there): the
+ * throttle then counts only the user, never this host process, so one user's
+ * failures never lock out another user of the same application. */
 IDB_API idb_status idb_login(idb_client *client, const char *user, const char *password,
                              idb_session **out);
-/* An OpenID Connect access or ID token the host obtained itself. */
+/* An OpenID Connect access or ID token the host obtained itself
+ * (idb_login_token_ex with no client address). */
 IDB_API idb_status idb_login_token(idb_client *client, const char *token, idb_session **out);
 /* Device flow (RFC 8628): show idb_flow_info to the user, then poll. */
 IDB_API idb_status idb_device_begin(idb_client *client, idb_flow **out);
@@ -240,6 +243,55 @@ IDB_API void idb_session_close(idb_session *session); /* frees the handle; NULL 
 IDB_API void idb_string_list_free(idb_string_list *list);
 IDB_API void idb_permission_list_free(idb_permission_list *list);
 IDB_API void idb_session_info_free(idb_session_info *info);
+
+/* ---- logins that name the end user's machine (ABI 1.1) ------------------ */
+
+/* Filled by the host. Start from IDB_LOGIN_REQUEST_INIT so struct_size is set;
+ * the library reads only the struct_size bytes the host has. Every pointer is
+ * borrowed for the call; NULL = not given.
+ *
+ * client_address is the END USER's machine (where the person typing sits), not
+ * the host's: an IPv4 or IPv6 literal ("10.20.3.4", "2001:db8::7") or a host
+ * name (letters, digits, '-', '.', at most 253 bytes). idbridged validates it
+ * (a bad one: IDB_E_BAD_ARGUMENT), records it in the login history and its
+ * log, lets mapping rules match it (`client_network: 10.20.0.0/16`), and its
+ * throttle counts failures per address: repeated failures from one address
+ * slow down and then lock out that address (IDB_E_ACCOUNT_LOCKED), for every
+ * user, while other addresses go on. Without an address only the user is
+ * throttled. A host serving many users from one process (a web or terminal
+ * server) must pass each end user's address, or there is no per-machine limit.
+ * workstation and application are free names (at most 64 bytes of UTF-8,
+ * no control characters) recorded in history; application overrides
+ * idb_client_options.application for this login. */
+typedef struct idb_login_request {
+  size_t struct_size;         /* sizeof(idb_login_request) as the host was compiled */
+  const char *user;           /* password logins: at most 256 bytes of UTF-8 */
+  const char *password;       /* password logins: 1..1024 bytes of UTF-8; wiped from the library's copies */
+  const char *client_address; /* the end user's machine: IP literal or host name; NULL = unknown */
+  const char *workstation;    /* optional name of the end user's machine */
+  const char *application;    /* optional; NULL = idb_client_options.application */
+} idb_login_request;
+
+#define IDB_LOGIN_REQUEST_INIT {sizeof(idb_login_request), NULL, NULL, NULL, NULL, NULL}
+
+/* Password login with the end user's origin. Every refusal, including those
+ * the library makes itself, writes a login-history row in idbridged (the
+ * library then reports the refusal without the password):
+ *  - empty password: IDB_E_BAD_CREDENTIALS;
+ *  - empty user, user over 256 bytes, password over 1024 bytes, a user name
+ *    or password that is not valid UTF-8 (e.g. Latin-1 typed in a non-UTF-8
+ *    terminal), or a request field that is not UTF-8 or over 1024 bytes:
+ *    IDB_E_BAD_ARGUMENT, nothing secret sent (if idbridged cannot be reached
+ *    the code is the same; the row is then missing and idb_last_error says so);
+ *  - a client_address idbridged refuses: IDB_E_BAD_ARGUMENT.
+ * NULL client, request or out, or a struct_size too small: IDB_E_BAD_ARGUMENT
+ * (a programming error; nothing is sent). */
+IDB_API idb_status idb_login_ex(idb_client *client, const idb_login_request *request, idb_session **out);
+/* Token login with the end user's origin: `request` may be NULL (no origin);
+ * its user and password must be NULL. An empty token, one over 16384 bytes or
+ * not valid UTF-8: IDB_E_BAD_ARGUMENT, reported to idbridged's history. */
+IDB_API idb_status idb_login_token_ex(idb_client *client, const char *token, const idb_login_request *request,
+                                      idb_session **out);
 
 #ifdef __cplusplus
 }

@@ -5,16 +5,19 @@
 // idb_last_error() in a thread-local, and wipes its copies of passwords and
 // tokens before freeing them.
 // Thread-safety: see idbridge.h; the only shared mutable state is per handle.
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <memory>
 #include <new>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "common/display_text.h"
 #include "daemon_client.h"
 #include "idbridge.h"
 #include "plugin_session.h"
@@ -38,7 +41,9 @@ struct idb_flow {
 namespace {
 
 constexpr size_t kMaxUserLength = 256;
-constexpr size_t kMaxSecretLength = 16384;  // tokens are long; passwords are not
+constexpr size_t kMaxPasswordLength = 1024;
+constexpr size_t kMaxTokenLength = 16384;
+constexpr size_t kMaxOriginField = 1024;  // as sent; idbridged enforces the real limits
 constexpr uint32_t kDefaultConnectMs = 2000;
 constexpr uint32_t kDefaultRequestMs = 15000;
 
@@ -71,10 +76,6 @@ idb_status Guard(Fn&& fn) noexcept {
   }
 }
 
-bool BoundedString(const char* s, size_t max) {
-  return s != nullptr && s[0] != '\0' && ::strnlen(s, max + 1) <= max;
-}
-
 // Builds a session handle from a successful login/poll answer.
 idb_status MakeSession(const std::shared_ptr<const DaemonClient>& daemon, CallResult& r,
                        idb_session** out) {
@@ -93,13 +94,136 @@ idb_status MakeSession(const std::shared_ptr<const DaemonClient>& daemon, CallRe
 
 idb_status LoginWith(idb_client* client, const char* path, nlohmann::json request,
                      const char* secret_key, idb_session** out) {
-  request["application"] = client->daemon->application();
+  if (!request.contains("application")) request["application"] = client->daemon->application();
   std::string body = request.dump();
   if (secret_key != nullptr) idb::plugin::Wipe(request[secret_key].get_ref<std::string&>());
   CallResult r = client->daemon->Call("POST", path, body);
   idb::plugin::Wipe(body);
   if (r.status != IDB_OK) return SetError(r.status, r.message);
   return MakeSession(client->daemon, r, out);
+}
+
+// The host's idb_login_request, read only as far as its struct_size; an
+// all-NULL request when `in` is NULL.
+bool ReadLoginRequest(const idb_login_request* in, idb_login_request* out) {
+  *out = IDB_LOGIN_REQUEST_INIT;
+  if (in == nullptr) return true;
+  if (in->struct_size < offsetof(idb_login_request, user) + sizeof(const char*) || in->struct_size > 4096) {
+    return false;
+  }
+  std::memcpy(out, in, in->struct_size < sizeof(*out) ? in->struct_size : sizeof(*out));
+  out->struct_size = sizeof(*out);
+  return true;
+}
+
+// `s` cut to at most `max` bytes without splitting a UTF-8 sequence.
+std::string CutUtf8(const char* s, size_t max) {
+  size_t n = ::strnlen(s, max);
+  if (s[n] != '\0') {
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  }
+  return std::string(s, n);
+}
+
+// Adds the origin fields of `r` to a login body. A field that is not UTF-8 or
+// is too long is left out; returns false when that happened.
+bool AddOrigin(const idb_client* client, const idb_login_request& r, nlohmann::json* body) {
+  bool good = true;
+  auto add = [&](const char* key, const char* value) {
+    if (value == nullptr) return;
+    const size_t n = ::strnlen(value, kMaxOriginField + 1);
+    if (n > kMaxOriginField || !idb::IsValidUtf8(std::string_view(value, n))) {
+      good = false;
+      return;
+    }
+    (*body)[key] = std::string(value, n);
+  };
+  add("client_address", r.client_address);
+  add("workstation", r.workstation);
+  if (r.application != nullptr) {
+    add("application", r.application);
+  } else {
+    (*body)["application"] = client->daemon->application();
+  }
+  return good;
+}
+
+// A refusal the library makes itself: reported to idbridged (never with the
+// password) so the login history shows the attempt; the answer is `status`
+// whatever idbridged says.
+idb_status ReportRefusal(idb_client* client, const char* path, nlohmann::json body, const char* refusal,
+                         idb_status status, std::string message) {
+  body["refused"] = refusal;
+  CallResult r = client->daemon->Call("POST", path, body.dump());
+  if (r.status == IDB_E_DAEMON_UNAVAILABLE || r.status == IDB_E_TIMEOUT || r.status == IDB_E_PERMISSION_DENIED) {
+    message += " (not recorded: " + r.message + ")";
+  }
+  return SetError(status, std::move(message));
+}
+
+idb_status PasswordLogin(idb_client* client, const idb_login_request& r, idb_session** out) {
+  nlohmann::json body = nlohmann::json::object();
+  const bool origin_ok = AddOrigin(client, r, &body);
+  const char* user = r.user;
+  const char* password = r.password;
+  // The user name as recorded when it cannot be sent as it is.
+  if (user == nullptr || user[0] == '\0') {
+    body["user"] = "";
+    return ReportRefusal(client, "/v1/login", std::move(body), "user_empty", IDB_E_BAD_ARGUMENT, "user name is empty");
+  }
+  const size_t user_len = ::strnlen(user, kMaxUserLength + 1);
+  if (!idb::IsValidUtf8(std::string_view(user, std::min(user_len, kMaxUserLength)))) {
+    body["user"] = idb::EscapeForDisplay(std::string_view(user, std::min(user_len, kMaxUserLength)), kMaxUserLength);
+    return ReportRefusal(client, "/v1/login", std::move(body), "user_not_utf8", IDB_E_BAD_ARGUMENT,
+                         "user name is not valid UTF-8");
+  }
+  if (user_len > kMaxUserLength) {
+    body["user"] = CutUtf8(user, kMaxUserLength);
+    return ReportRefusal(client, "/v1/login", std::move(body), "user_too_long", IDB_E_BAD_ARGUMENT,
+                         "user name is longer than 256 bytes");
+  }
+  body["user"] = std::string(user, user_len);
+  if (password == nullptr || password[0] == '\0') {
+    return ReportRefusal(client, "/v1/login", std::move(body), "empty_password", IDB_E_BAD_CREDENTIALS, "empty password");
+  }
+  const size_t password_len = ::strnlen(password, kMaxPasswordLength + 1);
+  if (password_len > kMaxPasswordLength) {
+    return ReportRefusal(client, "/v1/login", std::move(body), "password_too_long", IDB_E_BAD_ARGUMENT,
+                         "password is longer than 1024 bytes");
+  }
+  if (!idb::IsValidUtf8(std::string_view(password, password_len))) {
+    return ReportRefusal(client, "/v1/login", std::move(body), "password_not_utf8", IDB_E_BAD_ARGUMENT,
+                         "password is not valid UTF-8");
+  }
+  if (!origin_ok) {
+    return ReportRefusal(client, "/v1/login", std::move(body), "client_info_invalid", IDB_E_BAD_ARGUMENT,
+                         "client_address, workstation or application is not valid UTF-8 or longer than 1024 bytes");
+  }
+  body["password"] = std::string_view(password, password_len);  // no temporary copy to wipe
+  return LoginWith(client, "/v1/login", std::move(body), "password", out);
+}
+
+idb_status TokenLogin(idb_client* client, const char* token, const idb_login_request& r, idb_session** out) {
+  nlohmann::json body = nlohmann::json::object();
+  const bool origin_ok = AddOrigin(client, r, &body);
+  if (token == nullptr || token[0] == '\0') {
+    return ReportRefusal(client, "/v1/login/token", std::move(body), "token_empty", IDB_E_BAD_ARGUMENT, "token is empty");
+  }
+  const size_t token_len = ::strnlen(token, kMaxTokenLength + 1);
+  if (token_len > kMaxTokenLength) {
+    return ReportRefusal(client, "/v1/login/token", std::move(body), "token_too_long", IDB_E_BAD_ARGUMENT,
+                         "token is longer than 16384 bytes");
+  }
+  if (!idb::IsValidUtf8(std::string_view(token, token_len))) {
+    return ReportRefusal(client, "/v1/login/token", std::move(body), "token_not_utf8", IDB_E_BAD_ARGUMENT,
+                         "token is not valid UTF-8");
+  }
+  if (!origin_ok) {
+    return ReportRefusal(client, "/v1/login/token", std::move(body), "client_info_invalid", IDB_E_BAD_ARGUMENT,
+                         "client_address, workstation or application is not valid UTF-8 or longer than 1024 bytes");
+  }
+  body["token"] = std::string_view(token, token_len);
+  return LoginWith(client, "/v1/login/token", std::move(body), "token", out);
 }
 
 char* CopyString(const std::string& s) {
@@ -209,29 +333,46 @@ IDB_API idb_status idb_login(idb_client* client, const char* user, const char* p
                              idb_session** out) {
   return Guard([&]() -> idb_status {
     if (client == nullptr || out == nullptr) return SetError(IDB_E_BAD_ARGUMENT, "client and out are required");
-    if (!BoundedString(user, kMaxUserLength)) {
-      return SetError(IDB_E_BAD_ARGUMENT, "user name is empty or longer than 256 bytes");
-    }
-    // Empty password: refused here, before anything is sent anywhere.
-    if (password == nullptr || password[0] == '\0') {
-      return SetError(IDB_E_BAD_CREDENTIALS, "empty password");
-    }
-    if (::strnlen(password, kMaxSecretLength + 1) > kMaxSecretLength) {
-      return SetError(IDB_E_BAD_ARGUMENT, "password is too long");
-    }
-    nlohmann::json request = {{"user", user}, {"password", password}};
-    return LoginWith(client, "/v1/login", std::move(request), "password", out);
+    idb_login_request r = IDB_LOGIN_REQUEST_INIT;
+    r.user = user;
+    r.password = password;
+    return PasswordLogin(client, r, out);
   });
 }
 
 IDB_API idb_status idb_login_token(idb_client* client, const char* token, idb_session** out) {
   return Guard([&]() -> idb_status {
     if (client == nullptr || out == nullptr) return SetError(IDB_E_BAD_ARGUMENT, "client and out are required");
-    if (!BoundedString(token, kMaxSecretLength)) {
-      return SetError(IDB_E_BAD_ARGUMENT, "token is empty or longer than 16384 bytes");
+    idb_login_request r = IDB_LOGIN_REQUEST_INIT;
+    return TokenLogin(client, token, r, out);
+  });
+}
+
+IDB_API idb_status idb_login_ex(idb_client* client, const idb_login_request* request, idb_session** out) {
+  return Guard([&]() -> idb_status {
+    if (client == nullptr || request == nullptr || out == nullptr) {
+      return SetError(IDB_E_BAD_ARGUMENT, "client, request and out are required");
     }
-    nlohmann::json request = {{"token", token}};
-    return LoginWith(client, "/v1/login/token", std::move(request), "token", out);
+    idb_login_request r;
+    if (!ReadLoginRequest(request, &r)) {
+      return SetError(IDB_E_BAD_ARGUMENT, "idb_login_request.struct_size is not set (use IDB_LOGIN_REQUEST_INIT)");
+    }
+    return PasswordLogin(client, r, out);
+  });
+}
+
+IDB_API idb_status idb_login_token_ex(idb_client* client, const char* token, const idb_login_request* request,
+                                      idb_session** out) {
+  return Guard([&]() -> idb_status {
+    if (client == nullptr || out == nullptr) return SetError(IDB_E_BAD_ARGUMENT, "client and out are required");
+    idb_login_request r;
+    if (!ReadLoginRequest(request, &r)) {
+      return SetError(IDB_E_BAD_ARGUMENT, "idb_login_request.struct_size is not set (use IDB_LOGIN_REQUEST_INIT)");
+    }
+    if (r.user != nullptr || r.password != nullptr) {
+      return SetError(IDB_E_BAD_ARGUMENT, "a token login takes no user or password");
+    }
+    return TokenLogin(client, token, r, out);
   });
 }
 

@@ -17,6 +17,8 @@ ABI_ASSERT(permission_size, sizeof(idb_permission) == 40);
 ABI_ASSERT(permission_list_size, sizeof(idb_permission_list) == 24);
 ABI_ASSERT(session_info_size, sizeof(idb_session_info) == 48);
 ABI_ASSERT(flow_info_size, sizeof(idb_flow_info) == 48);
+ABI_ASSERT(login_request_size, sizeof(idb_login_request) == 48);
+ABI_ASSERT(login_request_struct_size_first, offsetof(idb_login_request, struct_size) == 0);
 ABI_ASSERT(ok_is_zero, IDB_OK == 0);
 
 /* Every (struct, member) offset and size as C sees it, in a fixed order. */
@@ -38,10 +40,19 @@ size_t abi_c99_layout(size_t *out, size_t cap) {
       sizeof(idb_flow_info), offsetof(idb_flow_info, struct_size), offsetof(idb_flow_info, user_code),
       offsetof(idb_flow_info, verification_uri), offsetof(idb_flow_info, verification_uri_complete),
       offsetof(idb_flow_info, interval_s), offsetof(idb_flow_info, expires_unix),
+      sizeof(idb_login_request), offsetof(idb_login_request, struct_size), offsetof(idb_login_request, user),
+      offsetof(idb_login_request, password), offsetof(idb_login_request, client_address),
+      offsetof(idb_login_request, workstation), offsetof(idb_login_request, application),
   };
   size_t n = sizeof(v) / sizeof(v[0]);
   for (size_t i = 0; i < n && i < cap; ++i) out[i] = v[i];
   return n;
+}
+
+/* The login request initialiser must compile in C and fill struct_size. */
+size_t abi_c99_login_request_init_size(void) {
+  idb_login_request r = IDB_LOGIN_REQUEST_INIT;
+  return r.struct_size + (r.user == NULL && r.client_address == NULL && r.application == NULL ? 0 : 1);
 }
 
 /* The options initialiser must compile in C and fill struct_size. */

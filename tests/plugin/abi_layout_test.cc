@@ -11,6 +11,7 @@
 
 extern "C" size_t abi_c99_layout(size_t* out, size_t cap);
 extern "C" size_t abi_c99_options_init_size(void);
+extern "C" size_t abi_c99_login_request_init_size(void);
 
 namespace {
 
@@ -33,6 +34,9 @@ std::vector<size_t> CxxLayout() {
       sizeof(idb_flow_info), offsetof(idb_flow_info, struct_size), offsetof(idb_flow_info, user_code),
       offsetof(idb_flow_info, verification_uri), offsetof(idb_flow_info, verification_uri_complete),
       offsetof(idb_flow_info, interval_s), offsetof(idb_flow_info, expires_unix),
+      sizeof(idb_login_request), offsetof(idb_login_request, struct_size), offsetof(idb_login_request, user),
+      offsetof(idb_login_request, password), offsetof(idb_login_request, client_address),
+      offsetof(idb_login_request, workstation), offsetof(idb_login_request, application),
   };
 }
 
@@ -44,6 +48,7 @@ const std::vector<size_t> kFrozen = {
     24, 0, 8, 16,              // idb_permission_list
     48, 0, 8, 16, 24, 32, 40,  // idb_session_info
     48, 0, 8, 16, 24, 32, 40,  // idb_flow_info
+    48, 0, 8, 16, 24, 32, 40,  // idb_login_request (ABI 1.1)
 };
 
 TEST(AbiLayout, CxxLayoutMatchesTheFrozenLayout) { EXPECT_EQ(CxxLayout(), kFrozen); }
@@ -59,6 +64,17 @@ TEST(AbiLayout, OptionsInitialiserSetsStructSize) {
   idb_client_options o = IDB_CLIENT_OPTIONS_INIT;
   EXPECT_EQ(o.struct_size, sizeof(idb_client_options));
   EXPECT_EQ(o.socket_path, nullptr);
+}
+
+TEST(AbiLayout, LoginRequestInitialiserSetsStructSizeAndNothingElse) {
+  EXPECT_EQ(abi_c99_login_request_init_size(), sizeof(idb_login_request));
+  idb_login_request r = IDB_LOGIN_REQUEST_INIT;
+  EXPECT_EQ(r.struct_size, sizeof(idb_login_request));
+  EXPECT_EQ(r.user, nullptr);
+  EXPECT_EQ(r.password, nullptr);
+  EXPECT_EQ(r.client_address, nullptr);
+  EXPECT_EQ(r.workstation, nullptr);
+  EXPECT_EQ(r.application, nullptr);
 }
 
 TEST(AbiLayout, StatusCodesNeverChangeValue) {
@@ -90,6 +106,7 @@ TEST(AbiLayout, CheckAnswersAndScopeKindsNeverChangeValue) {
   EXPECT_EQ(IDB_SCOPE_LOCATION, 1);
   EXPECT_EQ(IDB_SCOPE_WAREHOUSE, 2);
   EXPECT_EQ(IDB_ABI_VERSION_MAJOR, 1);
+  EXPECT_GE(IDB_ABI_VERSION_MINOR, 1);  // idb_login_request, idb_login_ex, idb_login_token_ex
 }
 
 }  // namespace

@@ -370,4 +370,121 @@ TEST_F(EndToEndTest, FleetHostWithoutDaemonSaysTheServiceIsNotRunning) {
   EXPECT_NE(out.find("the sign-in service (idbridged) is not running"), std::string::npos) << out;
 }
 
+
+// ---- the end user's address and refusals in history (issue #11) ----------
+
+class LoginOriginEndToEndTest : public EndToEndTest {
+ protected:
+  void SetUp() override {
+    EndToEndTest::SetUp();
+    env_.AddLocalAdmin("second", "Another-Pass-77!");
+    env_.WriteConfig("rules.yaml", "local_admin_throttle:\n  free_failures: 10\n  lockout_failures: 3\n  lockout: 15m\n");
+  }
+  idb_status LoginEx(const char* user, const char* password, const char* address, idb_session** out = nullptr) {
+    idb_login_request r = IDB_LOGIN_REQUEST_INIT;
+    r.user = user;
+    r.password = password;
+    r.client_address = address;
+    idb_session* s = nullptr;
+    idb_status st = api_.login_ex(Client(), &r, &s);
+    if (out != nullptr) {
+      *out = s;
+    } else if (s != nullptr) {
+      api_.session_close(s);
+    }
+    return st;
+  }
+  // Polls the store until it holds `rows` history rows (group commit is
+  // asynchronous), at most 20 s; returns what it has then.
+  std::vector<idb::store::LoginRecord> WaitForHistory(size_t rows) {
+    std::vector<idb::store::LoginRecord> h;
+    for (int i = 0; i < 400; ++i) {
+      auto store = env_.OpenStore();
+      idb::store::HistoryQuery q;
+      auto got = store->QueryHistory(q);
+      if (got.ok()) h = *got;
+      if (h.size() >= rows) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return h;
+  }
+};
+
+TEST_F(LoginOriginEndToEndTest, OneUsersFailuresFromOneHostProcessWithoutAddressLockNobodyElseOut) {
+  StartDaemon();
+  idb_session* none = nullptr;
+  for (int i = 0; i < 10; ++i) EXPECT_NE(api_.login(Client(), kAdminUser, "wrong password!", &none), IDB_OK);
+  EXPECT_EQ(LoginEx(kAdminUser, kAdminPassword, nullptr), IDB_E_ACCOUNT_LOCKED);
+  EXPECT_EQ(LoginEx("second", "Another-Pass-77!", nullptr), IDB_OK) << LastError();
+  idb_session* s = nullptr;
+  EXPECT_EQ(api_.login(Client(), "second", "Another-Pass-77!", &s), IDB_OK) << LastError();
+  if (s) api_.session_close(s);
+}
+
+TEST_F(LoginOriginEndToEndTest, WithAddressesTheAddressIsThrottledAndRecorded) {
+  StartDaemon();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(LoginEx("second", "wrong password!", "10.20.3.4"), IDB_E_BAD_CREDENTIALS);
+  EXPECT_EQ(LoginEx(kAdminUser, kAdminPassword, "10.20.3.4"), IDB_E_ACCOUNT_LOCKED);
+  EXPECT_EQ(LoginEx(kAdminUser, kAdminPassword, "10.20.3.5"), IDB_OK) << LastError();
+  EXPECT_EQ(LoginEx(kAdminUser, kAdminPassword, "not an address"), IDB_E_BAD_ARGUMENT);
+  auto h = WaitForHistory(6);
+  ASSERT_EQ(h.size(), 6u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(h[static_cast<size_t>(i)].client_address, "10.20.3.4") << i;
+  EXPECT_EQ(h[3].reason, "throttled");
+  EXPECT_EQ(h[4].client_address, "10.20.3.5");
+  EXPECT_TRUE(h[4].success);
+  EXPECT_EQ(h[5].reason, "invalid_input");
+  EXPECT_TRUE(LogContains("address=\"10.20.3.5\""));
+}
+
+TEST_F(LoginOriginEndToEndTest, InvalidUtf8IsBadArgumentWithAHistoryRow) {
+  StartDaemon();
+  EXPECT_EQ(LoginEx(kAdminUser, "caf\xE9-Latin-1", "10.0.0.1"), IDB_E_BAD_ARGUMENT);  // a Latin-1 password
+  EXPECT_EQ(LoginEx("J\xFCrgen", "secret", nullptr), IDB_E_BAD_ARGUMENT);              // a Latin-1 user name
+  auto h = WaitForHistory(2);
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0].user, kAdminUser);
+  EXPECT_EQ(h[0].reason, "invalid_input");
+  EXPECT_EQ(h[0].client_address, "10.0.0.1");
+  EXPECT_EQ(h[0].detail, "refused by the plugin: password is not valid UTF-8");
+  EXPECT_EQ(h[1].user, "J\\xfcrgen");
+  EXPECT_EQ(h[1].reason, "invalid_user_name");
+  for (const auto& row : h) EXPECT_EQ(row.detail.find("caf"), std::string::npos);  // never the password
+}
+
+TEST_F(LoginOriginEndToEndTest, ThePluginsOwnRefusalsReachHistory) {
+  StartDaemon();
+  idb_session* s = nullptr;
+  EXPECT_EQ(api_.login(Client(), kAdminUser, "", &s), IDB_E_BAD_CREDENTIALS);
+  EXPECT_EQ(api_.login(Client(), kAdminUser, std::string(2000, 'p').c_str(), &s), IDB_E_BAD_ARGUMENT);
+  EXPECT_EQ(api_.login(Client(), std::string(300, 'u').c_str(), "secret", &s), IDB_E_BAD_ARGUMENT);
+  EXPECT_EQ(api_.login(Client(), "", "secret", &s), IDB_E_BAD_ARGUMENT);
+  EXPECT_EQ(api_.login_token_ex(Client(), "", nullptr, &s), IDB_E_BAD_ARGUMENT);
+  EXPECT_EQ(s, nullptr);
+  auto h = WaitForHistory(5);
+  ASSERT_EQ(h.size(), 5u);
+  EXPECT_EQ(h[0].reason, "empty_password");
+  EXPECT_EQ(h[1].detail, "refused by the plugin: password too long");
+  EXPECT_EQ(h[2].reason, "invalid_user_name");
+  EXPECT_EQ(h[2].user, std::string(256, 'u'));
+  EXPECT_EQ(h[3].reason, "invalid_user_name");
+  EXPECT_EQ(h[4].reason, "token_invalid");
+  for (const auto& row : h) EXPECT_EQ(row.detail.find("pppp"), std::string::npos);
+}
+
+TEST_F(LoginOriginEndToEndTest, FleetHostPrintsTheAccountTheDaemonResolved) {
+  StartDaemon();
+  std::string out;
+  int rc = RunProgram({FLEET_HOST_PATH, "--plugin", IDB_PLUGIN_PATH, "--socket", env_.socket_path(), "--user",
+                       kAdminUser, "--client-address", "10.20.3.4", "--workstation", "DEPOT-A-PC12"},
+                      std::string(kAdminPassword) + "\n", &out);
+  EXPECT_EQ(rc, 0) << out;
+  // The name comes from idb_session_info_get (the daemon's), with its source.
+  EXPECT_NE(out.find("Signed in as breakglass (local; plugin"), std::string::npos) << out;
+  auto h = WaitForHistory(1);
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].client_address, "10.20.3.4");
+  EXPECT_NE(h[0].client.find("app=fleet-host workstation=DEPOT-A-PC12"), std::string::npos) << h[0].client;
+}
+
 }  // namespace

@@ -37,6 +37,8 @@ struct PluginApi {
   void (*session_info_free)(idb_session_info*);
   void (*session_close)(idb_session*);
   size_t (*last_error)(char*, size_t);
+  idb_status (*login_ex)(idb_client*, const idb_login_request*, idb_session**);
+  idb_status (*login_token_ex)(idb_client*, const char*, const idb_login_request*, idb_session**);
 
   PluginApi() {
     lib = ::dlopen(IDB_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
@@ -58,6 +60,8 @@ struct PluginApi {
     Load(session_info_free, "idb_session_info_free");
     Load(session_close, "idb_session_close");
     Load(last_error, "idb_last_error");
+    Load(login_ex, "idb_login_ex");
+    Load(login_token_ex, "idb_login_token_ex");
   }
   ~PluginApi() { ::dlclose(lib); }
   PluginApi(const PluginApi&) = delete;

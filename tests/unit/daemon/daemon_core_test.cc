@@ -101,16 +101,17 @@ TEST_F(DaemonCoreTest, LocalAdminIsLockedOutAfterTenFailuresAndHistorySaysThrott
   EXPECT_EQ(throttled, 2);
 }
 
-TEST_F(DaemonCoreTest, UnknownUsersCountForTheClientLikeWrongAdminPasswords) {
+TEST_F(DaemonCoreTest, UnknownUsersCountForTheClientAddressLikeWrongAdminPasswords) {
   auto core = Make();
   const Caller c{"uid=1000 gid=1000 pid=9", false};
+  const LoginContext from{"", "10.0.0.9", "", ""};
   for (const char* u : {"nobody1", "nobody2", "nobody3", "nobody4"}) {
-    EXPECT_EQ(core->Login(u, Secret("some password"), "", c).status, 401);
+    EXPECT_EQ(core->Login(u, Secret("some password"), from, c).status, 401);
   }
-  // The client is slowed down: even the real admin's right password waits.
-  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", c).status, 403);
-  // Another client is not affected.
-  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), "", User()).status, 200);
+  // The end user's address is slowed down: even the real admin's right password waits.
+  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), from, c).status, 403);
+  // Another address through the same host process is not affected.
+  EXPECT_EQ(core->Login(kAdminUser, Secret(kAdminPassword), LoginContext{"", "10.0.0.10", "", ""}, c).status, 200);
 }
 
 TEST_F(DaemonCoreTest, ThrottledUnknownUserAndThrottledAdminGiveTheSameAnswer) {
