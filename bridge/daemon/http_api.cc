@@ -103,6 +103,10 @@ void RegisterRoutes(httplib::Server& server, DaemonCore& core, CallerOf caller_o
     if (!j) return;
     LoginContext context;
     if (!ReadLoginContext(*j, &context, res)) return WipeField(*j, "token");
+    if (!context.refusal.empty()) {  // the plugin reports its own refusal: no token
+      WipeField(*j, "token");
+      return Send(res, core.LoginToken(Secret(std::string_view()), context, caller_of(req)));
+    }
     auto it = j->find("token");
     if (it == j->end() || !it->is_string()) {
       return Send(res, ErrorReply(400, "bad_request", "'token' must be a string"));
