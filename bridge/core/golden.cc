@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/engine.h"
+#include "core/ip_network.h"
 #include "core/yaml_reader.h"
 
 namespace idb {
@@ -65,10 +66,19 @@ void RunFile(const Policy& policy, const std::string& file, GoldenReport* report
     if (!r.ExpectMap(c, "a test case")) continue;
     const size_t errors_before = report->errors.size();
     auto name = r.GetString(c, "name", true).value_or("(unnamed)");
-    r.CheckKeys(c, {"name", "user", "source", "groups", "claims", "limits", "overrides", "expect"}, "case '" + name + "'");
+    r.CheckKeys(c, {"name", "user", "source", "groups", "claims", "limits", "overrides", "expect", "client_address"},
+                "case '" + name + "'");
     Identity id;
     id.user = r.GetString(c, "user", false).value_or("test-user");
     id.source = r.GetString(c, "source", false).value_or("ldap:test");
+    if (auto address = r.GetString(c, "client_address", false)) {
+      auto normalized = NormalizeClientAddress(*address);
+      if (normalized.ok()) {
+        id.client_address = *normalized;
+      } else {
+        r.Error(YamlReader::Find(c, "client_address"), "'client_address': " + normalized.status().message());
+      }
+    }
     YAML::Node groups = YamlReader::Find(c, "groups");
     if (groups.IsDefined() && r.ExpectList(groups, "'groups'")) {
       for (const auto& g : groups) {

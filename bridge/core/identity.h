@@ -31,7 +31,7 @@ struct Identity {
   // The end user's machine as the login named it (core/ip_network.h
   // NormalizeClientAddress: a canonical IP literal or a lower-case host name);
   // empty = not given. Set by the daemon, not by authenticators.
-  std::string client_address;
+  std::string client_address = {};
 };
 
 }  // namespace idb

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "core/engine.h"
+#include "core/golden.h"
 #include "core/ip_network.h"
+#include "temp_dir.h"
 #include "test_policy.h"
 
 namespace idb {
@@ -167,6 +169,25 @@ TEST(ClientNetworkRule, ExplanationTextEscapesDisguisedNames) {
   const std::string text = Explain(*p, id, {}, kNow).ToText();
   EXPECT_THAT(text, HasSubstr("user ali\\u{200B}ce\\u{202E} (ldap:corp)"));
   EXPECT_EQ(text.find("\u202E"), std::string::npos);
+}
+
+TEST(ClientNetworkRule, GoldenCasesCanGiveTheClientAddress) {
+  auto p = MakePolicy(NetRule("10.20.0.0/16"));
+  idb::testing::TempDir dir;
+  const std::string file = dir.Write("cases.yaml",
+                                     "version: 1\ncases:\n"
+                                     "  - name: inside\n    client_address: 10.20.9.9\n    expect: { login: true }\n"
+                                     "  - name: outside\n    client_address: 10.30.9.9\n    expect: { login: false }\n"
+                                     "  - name: none\n    expect: { login: false }\n");
+  GoldenReport ok = RunGoldenTests(*p, file);
+  EXPECT_TRUE(ok.ok());
+  EXPECT_EQ(ok.cases, 3);
+  const std::string bad = dir.Write("bad.yaml",
+                                    "version: 1\ncases:\n"
+                                    "  - name: typo\n    client_address: 10.20.9.300\n    expect: { login: true }\n");
+  GoldenReport r = RunGoldenTests(*p, bad);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_THAT(r.errors[0].ToString(), HasSubstr("bad.yaml:4:21: 'client_address': the client address is neither"));
 }
 
 }  // namespace
