@@ -54,7 +54,7 @@ Status CheckClientInfo(const std::string& value, const char* what) {
   if (value.empty()) return Status::Ok();
   if (value.size() > kMaxClientInfoBytes)
     return InvalidArgument(std::string(what) + " is longer than " + std::to_string(kMaxClientInfoBytes) + " bytes");
-  return store::ValidateName(value, what);
+  return ValidateName(value, what);
 }
 
 CheckedOrigin CheckOrigin(const Caller& caller, const LoginContext& context) {
@@ -73,7 +73,7 @@ CheckedOrigin CheckOrigin(const Caller& caller, const LoginContext& context) {
     auto address = NormalizeClientAddress(context.client_address);
     if (!address.ok()) {
       o.failure = LoginFailure::kInvalidInput;
-      o.detail = address.status().message() + ": " + store::Quoted(context.client_address);
+      o.detail = address.status().message() + ": " + Quoted(context.client_address);
       return o;
     }
     o.address = *address;
@@ -103,7 +103,7 @@ std::pair<LoginFailure, std::string> PluginRefusal(const std::string& refusal) {
   for (const auto& r : kRefusals) {
     if (refusal == r.name) return {r.failure, std::string("refused by the plugin: ") + r.detail};
   }
-  return {LoginFailure::kInvalidInput, "refused by the plugin for an unknown reason " + store::Quoted(refusal)};
+  return {LoginFailure::kInvalidInput, "refused by the plugin for an unknown reason " + Quoted(refusal)};
 }
 
 std::string MethodOf(const std::string& source) {
