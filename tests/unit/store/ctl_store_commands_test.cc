@@ -200,6 +200,23 @@ TEST_F(CtlTest, RepeatedPlaceFlagsTakeNamesWithCommasWhole) {
   EXPECT_EQ(Ctl({"limits", "set", "--user", "alice", "--location", "bad\x1bname"}).code, 2);
 }
 
+TEST_F(CtlTest, HistoryShowsTheAddressAndEscapesDisguisedNames) {
+  {
+    auto s = OpenTestStore(store_);
+    idb::store::LoginRecord r{0, T("2026-06-01T08:00Z"), "ali\u200Bce\u202E", "ldap", "ldap:corp", false,
+                              "bad_credentials", "uid=1000 pid=7 app=fleet\n", ""};
+    r.client_address = "10.20.3.4";
+    ASSERT_TRUE(s->RecordLogin(r).ok());
+  }
+  auto text = Ctl({"history"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_CONTAINS(text.out, "\"ali\\u{200B}ce\\u{202E}\"  ldap (ldap:corp)  bad_credentials  from 10.20.3.4");
+  EXPECT_EQ(text.out.find("\u202E"), std::string::npos);
+  auto json = Ctl({"history", "--json"});
+  EXPECT_CONTAINS(json.out, "\"client_address\": \"10.20.3.4\"");
+  EXPECT_CONTAINS(json.out, "ali\\u200bce\\u202e");
+}
+
 TEST_F(CtlTest, HistoryFiltersByUserTimeAndFailure) {
   {
     auto s = OpenTestStore(store_);
@@ -209,7 +226,7 @@ TEST_F(CtlTest, HistoryFiltersByUserTimeAndFailure) {
   }
   auto failed = Ctl({"history", "--failed"});
   ASSERT_EQ(failed.code, 0) << failed.err;
-  EXPECT_CONTAINS(failed.out, "FAILED  \"alice\"  ldap (ldap:corp)  bad_credentials  uid=1000 pid=8");
+  EXPECT_CONTAINS(failed.out, "FAILED  \"alice\"  ldap (ldap:corp)  bad_credentials  from -  uid=1000 pid=8");
   EXPECT_EQ(failed.out.find("bob"), std::string::npos);
   auto since = Ctl({"history", "--since", "2026-06-02"});
   EXPECT_CONTAINS(since.out, "bob");
