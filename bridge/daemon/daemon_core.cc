@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/engine.h"
+#include "daemon/audited_action.h"
 #include "daemon/log.h"
 #include "oidc/oidc_provider.h"
 #include "common/names.h"
@@ -35,6 +36,12 @@ std::string JoinDiagnostics(const std::vector<Diagnostic>& errors) {
   for (const auto& d : errors) out += d.ToString() + "\n";
   if (!out.empty()) out.pop_back();
   return out;
+}
+
+// An admin action refused because its security-log entry could not be
+// written: 503, the store's reason, and that nothing changed.
+Reply AuditRefusal(const Status& s) {
+  return ErrorReply(503, "unavailable", s.message());
 }
 
 std::string MethodOf(const std::string& source) {
@@ -521,15 +528,23 @@ Reply DaemonCore::Reload(const Caller& caller) {
   if (a.enabled != b.enabled || a.host != b.host || a.port != b.port || a.redirect_uri != b.redirect_uri) {
     LogWarn("daemon.oidc_redirect changed; it takes effect at the next restart");
   }
-  {
-    std::lock_guard<std::mutex> lock(runtime_mu_);
-    runtime_ = *fresh;
+  const store::SecurityEvent entry{caller.client, "config.reload", options_.config_path,
+                                  nlohmann::json({{"files_hash", old->config->files_hash}}).dump(),
+                                  nlohmann::json({{"files_hash", (*fresh)->config->files_hash}}).dump()};
+  Status audited = RunAudited(*store_, entry, Now(), [&] {
+    {
+      std::lock_guard<std::mutex> lock(runtime_mu_);
+      runtime_ = *fresh;
+    }
+    sessions_.set_max_sessions(static_cast<size_t>((*fresh)->settings.max_sessions));
+  });
+  if (!audited.ok()) {
+    metrics_.CountReload(false);
+    LogError("reload refused, keeping configuration " + old->config->files_hash.substr(0, 12) + ": " +
+             audited.ToString());
+    return AuditRefusal(audited);
   }
-  sessions_.set_max_sessions(static_cast<size_t>((*fresh)->settings.max_sessions));
   metrics_.CountReload(true);
-  Audit(caller.client, "config.reload", options_.config_path,
-        nlohmann::json({{"files_hash", old->config->files_hash}}).dump(),
-        nlohmann::json({{"files_hash", (*fresh)->config->files_hash}}).dump());
   LogInfo("configuration reloaded: " + (*fresh)->config->files_hash);
   Reply r;
   r.body = {{"ok", true}, {"files_hash", (*fresh)->config->files_hash}};
@@ -539,8 +554,14 @@ Reply DaemonCore::Reload(const Caller& caller) {
 Reply DaemonCore::Revoke(const std::string& user, const Caller& caller) {
   if (!caller.admin) return ErrorReply(403, "forbidden", "revoke needs an admin uid (daemon.admin_uids)");
   if (user.empty() || user.size() > kMaxUserLength) return ErrorReply(400, "bad_request", "'user' is required");
-  size_t n = sessions_.RevokeUser(user);
-  Audit(caller.client, "session.revoke", user, "null", nlohmann::json({{"sessions", n}}).dump());
+  const store::SecurityEvent entry{caller.client, "session.revoke", user, "null",
+                                  nlohmann::json({{"sessions", sessions_.CountUser(user)}}).dump()};
+  size_t n = 0;
+  Status audited = RunAudited(*store_, entry, Now(), [&] { n = sessions_.RevokeUser(user); });
+  if (!audited.ok()) {
+    LogError("revoke of " + Log::Quote(user) + " by " + caller.client + " refused: " + audited.ToString());
+    return AuditRefusal(audited);
+  }
   LogInfo("revoked " + std::to_string(n) + " session(s) of " + Log::Quote(user) + " by " + caller.client);
   Reply r;
   r.body = {{"revoked", n}};
