@@ -17,6 +17,7 @@
 //   store:
 //     path: /var/lib/idbridge/idbridge.db
 //     history_retention_days: 365
+//     history_commit: after_answer      # or before_answer
 //   daemon: {...}  directories: [...]  oidc: {...}
 //
 // Ownership: LoadConfig returns a shared_ptr<const Config>; the daemon swaps it
@@ -46,6 +47,9 @@ struct MappingSettings {
 struct StoreSettings {
   std::string path;                 // resolved
   int history_retention_days = 365;
+  // store.history_commit: "after_answer" (default) or "before_answer" (a login
+  // is answered only once its history row is durable; docs/store.md).
+  bool history_commit_before_answer = false;
 };
 
 struct Config {

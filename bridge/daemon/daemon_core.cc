@@ -83,11 +83,18 @@ std::pair<int, std::string> PublicLoginError(LoginFailure f) {
 DaemonCore::DaemonCore(DaemonOptions options, std::unique_ptr<store::Store> store)
     : options_(std::move(options)), store_(std::move(store)) {
   clock_ = options_.clock ? options_.clock : [] { return std::chrono::system_clock::now(); };
-  history_ = std::make_unique<LoginHistoryWriter>(*store_, LoginHistoryWriter::Options{},
-                                                  [this](const Status& s, size_t rows) {
-                                                    metrics_.CountHistoryWriteFailure(rows);
+  // Replaced by Create() once the configuration says which commit mode.
+  StartHistory(LoginHistoryWriter::CommitMode::kAfterAnswer);
+}
+
+void DaemonCore::StartHistory(LoginHistoryWriter::CommitMode mode) {
+  LoginHistoryWriter::Options history_options;
+  history_options.mode = mode;
+  history_ = std::make_unique<LoginHistoryWriter>(*store_, history_options,
+                                                  [this](const Status& s, size_t rows, bool lost) {
+                                                    metrics_.CountHistoryWriteFailure(lost ? rows : 0);
                                                     LogError(s.ToString() + " (" + std::to_string(rows) +
-                                                             " rows not stored)");
+                                                             (lost ? " rows lost at shutdown)" : " rows wait for a retry)"));
                                                   });
 }
 
@@ -102,6 +109,10 @@ Result<std::unique_ptr<DaemonCore>> DaemonCore::Create(DaemonOptions options) {
   auto store = store::OpenSqliteStore(store_path, store_options);
   if (!store.ok()) return Status(store.status().code(), "store " + store_path + ": " + store.status().message());
   std::unique_ptr<DaemonCore> core(new DaemonCore(std::move(options), std::move(store).value()));
+  if (load.config->store.history_commit_before_answer) {
+    core->history_.reset();
+    core->StartHistory(LoginHistoryWriter::CommitMode::kBeforeAnswer);
+  }
   std::vector<Diagnostic> errors;
   auto runtime = core->BuildRuntime(&errors);
   if (!runtime.ok()) return runtime.status();
@@ -151,7 +162,7 @@ std::shared_ptr<const Runtime> DaemonCore::runtime() const {
   return runtime_;
 }
 
-void DaemonCore::RecordLogin(const std::string& user, const std::string& method, const std::string& source,
+uint64_t DaemonCore::RecordLogin(const std::string& user, const std::string& method, const std::string& source,
                              LoginFailure f, const std::string& client, const std::string& detail) {
   metrics_.CountLogin(method, LoginFailureName(f));
   store::LoginRecord rec;
@@ -165,7 +176,24 @@ void DaemonCore::RecordLogin(const std::string& user, const std::string& method,
   rec.detail = detail;
   LogInfo("login user=" + Log::Quote(rec.user) + " method=" + method + " source=" + source +
           " result=" + rec.reason + " client=" + Log::Quote(client) + (detail.empty() ? "" : " detail=" + Log::Quote(detail)));
-  history_->Enqueue(std::move(rec));
+  return history_->Enqueue(std::move(rec), /*admitted=*/true);
+}
+
+Reply DaemonCore::RefuseForHistory(const std::string& user, const std::string& method, const std::string& source,
+                                   const std::string& client, const std::string& why) {
+  metrics_.CountLogin(method, kHistoryUnavailableReason);
+  store::LoginRecord rec;
+  rec.time = Now();
+  rec.user = user.substr(0, kMaxUserLength);
+  rec.method = method;
+  rec.source = source;
+  rec.reason = kHistoryUnavailableReason;
+  rec.client = client;
+  rec.detail = why;
+  LogWarn("login refused user=" + Log::Quote(rec.user) + " method=" + method + " result=" + rec.reason +
+          " client=" + Log::Quote(client) + " detail=" + Log::Quote(why));
+  history_->Enqueue(std::move(rec), /*admitted=*/false);
+  return ErrorReply(503, "unavailable", "the login history cannot be written; sign-in refused");
 }
 
 void DaemonCore::Audit(const std::string& actor, const std::string& action, const std::string& target,
@@ -200,6 +228,8 @@ Reply DaemonCore::SessionReply(const SessionRecord& s, bool include_id) const {
 
 Reply DaemonCore::FinishLogin(const AuthOutcome& outcome, const std::string& method, const std::string& source,
                               const std::string& attempted_user, const std::string& client) {
+  // Fail closed: a login whose history row has no place is refused.
+  if (!history_->Admit()) return RefuseForHistory(attempted_user, method, source, client, "history queue full");
   if (!outcome.ok()) {
     RecordLogin(attempted_user, method, source, outcome.failure, client, outcome.detail);
     auto [status, code] = PublicLoginError(outcome.failure);
@@ -240,7 +270,14 @@ Reply DaemonCore::FinishLogin(const AuthOutcome& outcome, const std::string& met
     return ErrorReply(503, "unavailable", id.status().message());
   }
   rec.id = *id;
-  RecordLogin(identity.user, method, source, LoginFailure::kNone, client, outcome.success.offline ? "offline" : "");
+  const uint64_t ticket =
+      RecordLogin(identity.user, method, source, LoginFailure::kNone, client, outcome.success.offline ? "offline" : "");
+  if (Status durable = history_->WaitDurable(ticket); !durable.ok()) {  // store.history_commit: before_answer
+    sessions_.Remove(rec.id);
+    metrics_.CountLogin(method, kHistoryUnavailableReason);
+    LogError("login of " + Log::Quote(identity.user) + " refused: " + durable.ToString());
+    return ErrorReply(503, "unavailable", "the login history cannot be written; sign-in refused");
+  }
   metrics_.CountDecisionSetServed();
   return SessionReply(rec, /*include_id=*/true);
 }
@@ -571,14 +608,28 @@ Reply DaemonCore::Revoke(const std::string& user, const Caller& caller) {
 Reply DaemonCore::Health() const {
   const auto rt = runtime();
   Reply r;
-  r.body = {{"status", "ok"},
+  nlohmann::json problems = nlohmann::json::array();
+  if (Status s = store_->CheckStoreFile(); !s.ok()) problems.push_back(s.message() + " (admin actions are refused)");
+  const LoginHistoryWriter::Backlog backlog = history_->backlog();
+  if (backlog.failing) {
+    problems.push_back("the login history cannot be written (" + backlog.last_error + "); " +
+                       std::to_string(backlog.queued_rows) + " rows wait for a retry; logins are refused once " +
+                       "the queue is full");
+  }
+  r.body = {{"status", problems.empty() ? "ok" : "degraded"},
             {"protocol", kProtocolVersion},
             {"version", "0.1.0"},
             {"files_hash", rt->config->files_hash},
-            {"sessions", sessions_.Count()}};
+            {"sessions", sessions_.Count()},
+            {"history_queued_rows", backlog.queued_rows}};
+  if (!problems.empty()) r.body["problems"] = problems;
   return r;
 }
 
-std::string DaemonCore::MetricsText() const { return metrics_.Render(sessions_.Count()); }
+std::string DaemonCore::MetricsText() const {
+  const LoginHistoryWriter::Backlog backlog = history_->backlog();
+  metrics_.SetHistoryBacklog(backlog.queued_rows, backlog.failing, history_->failed_commits());
+  return metrics_.Render(sessions_.Count());
+}
 
 }  // namespace idb::daemon
