@@ -84,12 +84,13 @@ DaemonCore::DaemonCore(DaemonOptions options, std::unique_ptr<store::Store> stor
     : options_(std::move(options)), store_(std::move(store)) {
   clock_ = options_.clock ? options_.clock : [] { return std::chrono::system_clock::now(); };
   // Replaced by Create() once the configuration says which commit mode.
-  StartHistory(LoginHistoryWriter::CommitMode::kAfterAnswer);
+  StartHistory(LoginHistoryWriter::CommitMode::kAfterAnswer, LoginHistoryWriter::Options{}.max_queue);
 }
 
-void DaemonCore::StartHistory(LoginHistoryWriter::CommitMode mode) {
+void DaemonCore::StartHistory(LoginHistoryWriter::CommitMode mode, size_t max_queue) {
   LoginHistoryWriter::Options history_options;
   history_options.mode = mode;
+  history_options.max_queue = max_queue;
   history_ = std::make_unique<LoginHistoryWriter>(*store_, history_options,
                                                   [this](const Status& s, size_t rows, bool lost) {
                                                     metrics_.CountHistoryWriteFailure(lost ? rows : 0);
@@ -109,10 +110,11 @@ Result<std::unique_ptr<DaemonCore>> DaemonCore::Create(DaemonOptions options) {
   auto store = store::OpenSqliteStore(store_path, store_options);
   if (!store.ok()) return Status(store.status().code(), "store " + store_path + ": " + store.status().message());
   std::unique_ptr<DaemonCore> core(new DaemonCore(std::move(options), std::move(store).value()));
-  if (load.config->store.history_commit_before_answer) {
-    core->history_.reset();
-    core->StartHistory(LoginHistoryWriter::CommitMode::kBeforeAnswer);
-  }
+  // The history writer as configured (store.history_*; not reloadable).
+  core->history_.reset();
+  core->StartHistory(load.config->store.history_commit_before_answer ? LoginHistoryWriter::CommitMode::kBeforeAnswer
+                                                                     : LoginHistoryWriter::CommitMode::kAfterAnswer,
+                     static_cast<size_t>(load.config->store.history_queue_rows));
   std::vector<Diagnostic> errors;
   auto runtime = core->BuildRuntime(&errors);
   if (!runtime.ok()) return runtime.status();

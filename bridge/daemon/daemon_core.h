@@ -132,7 +132,7 @@ class DaemonCore {
   // A login refused because its history row cannot be kept or made durable.
   Reply RefuseForHistory(const std::string& user, const std::string& method, const std::string& source,
                          const std::string& client, const std::string& why);
-  void StartHistory(LoginHistoryWriter::CommitMode mode);
+  void StartHistory(LoginHistoryWriter::CommitMode mode, size_t max_queue);
   void Audit(const std::string& actor, const std::string& action, const std::string& target,
              const std::string& before, const std::string& after);
   Reply FinishLogin(const AuthOutcome& outcome, const std::string& method, const std::string& source,
