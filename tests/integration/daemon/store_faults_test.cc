@@ -230,8 +230,8 @@ TEST_F(StoreFaultTest, FullDiskRefusesAdminActionsQueuesHistoryThenRefusesLogins
   }
   EXPECT_EQ(answered, 8);
   EXPECT_EQ(refused, 4);
-  Ran status = Ctl({"status"});
-  EXPECT_EQ(status.code, 1) << status.out;
+  Ran status;
+  EXPECT_TRUE(WaitUntil([&] { return (status = Ctl({"status"})).code == 1; })) << status.out;  // after a failed commit
   EXPECT_NE(status.out.find("degraded"), std::string::npos) << status.out;
   EXPECT_NE(status.out.find("the login history cannot be written"), std::string::npos) << status.out;
 
