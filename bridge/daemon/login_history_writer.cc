@@ -86,8 +86,9 @@ uint64_t LoginHistoryWriter::PushLocked(store::LoginRecord record) {
   return ticket;
 }
 
-void LoginHistoryWriter::WriteSynchronously(std::vector<store::LoginRecord> logins,
-                                            std::vector<store::KnownUser> users) {
+Status LoginHistoryWriter::WriteSynchronously(std::vector<store::LoginRecord> logins,
+                                              std::vector<store::KnownUser> users) {
+  Status result;
   // The writer is gone or draining: write ourselves (the store serialises
   // transactions), reporting what fails as lost.
   if (!logins.empty()) {
@@ -95,6 +96,7 @@ void LoginHistoryWriter::WriteSynchronously(std::vector<store::LoginRecord> logi
     std::lock_guard<std::mutex> lock(mu_);
     (s.ok() ? committed_ : failed_) += logins.size();
     if (!s.ok() && on_error_) on_error_(Status(s.code(), "login history: " + s.message()), logins.size(), true);
+    result = s;
   }
   if (!users.empty()) {
     Status s = store_.RememberIdentities(users);
@@ -102,6 +104,7 @@ void LoginHistoryWriter::WriteSynchronously(std::vector<store::LoginRecord> logi
     (s.ok() ? committed_ : failed_) += users.size();
     if (!s.ok() && on_error_) on_error_(Status(s.code(), "known users: " + s.message()), users.size(), true);
   }
+  return result;
 }
 
 bool LoginHistoryWriter::Admit() {
@@ -120,8 +123,7 @@ uint64_t LoginHistoryWriter::Enqueue(store::LoginRecord record, bool admitted) {
   if (admitted && reserved_ > 0) --reserved_;
   if (stopping_) {
     lock.unlock();
-    WriteSynchronously({std::move(record)}, {});
-    return 0;
+    return WriteSynchronously({std::move(record)}, {}).ok() ? 0 : kNotDurable;
   }
   if (!admitted && UsedLocked() >= options_.max_queue + options_.refusal_reserve) {
     ++unrecorded_;
@@ -132,6 +134,7 @@ uint64_t LoginHistoryWriter::Enqueue(store::LoginRecord record, bool admitted) {
 
 Status LoginHistoryWriter::WaitDurable(uint64_t ticket) {
   if (options_.mode == CommitMode::kAfterAnswer || ticket == 0) return Status::Ok();
+  if (ticket == kNotDurable) return Unavailable("login history: the row could not be written");
   std::unique_lock<std::mutex> lock(mu_);
   done_cv_.wait(lock, [&] { return durable_through_ >= ticket || refused_.count(ticket) > 0 || stopped_; });
   if (refused_.erase(ticket) > 0) return Unavailable("login history: " + last_error_);
@@ -155,7 +158,7 @@ void LoginHistoryWriter::EnqueueIdentity(store::KnownUser user) {
   }
   if (stopping_) {
     lock.unlock();
-    WriteSynchronously({}, {std::move(user)});
+    (void)WriteSynchronously({}, {std::move(user)});  // failures reported by on_error
     return;
   }
   if (UsedLocked() >= options_.max_queue) {
@@ -236,7 +239,6 @@ void LoginHistoryWriter::Run() {
         lost = true;
         failed_ += waiting;
         users_done_ += users_.size();
-        durable_through_ = next_ticket_ - 1;  // nothing queued is waited for any more
         logins_.clear();
         users_.clear();
         logins_first_ = next_ticket_;

@@ -65,6 +65,7 @@ inline constexpr const char* kHistoryUnavailableReason = "history_unavailable";
 class LoginHistoryWriter {
  public:
   enum class CommitMode { kAfterAnswer, kBeforeAnswer };
+  static constexpr uint64_t kNotDurable = UINT64_MAX;
   struct Options {
     CommitMode mode = CommitMode::kAfterAnswer;
     size_t max_queue = 8192;                      // rows (history + identities) waiting, at most
@@ -101,7 +102,8 @@ class LoginHistoryWriter {
   bool Admit();
   // Queues a login row; never blocks. `admitted`: it takes the place Admit()
   // reserved. Returns the row's ticket for WaitDurable (0: not queued — written
-  // synchronously after Stop(), or counted as an unrecorded refusal).
+  // synchronously after Stop(), or counted as an unrecorded refusal;
+  // kNotDurable: the synchronous write after Stop() failed).
   uint64_t Enqueue(store::LoginRecord record, bool admitted = false);
   // kBeforeAnswer: waits until the row `ticket` is committed (Ok), or until a
   // commit including it failed (kUnavailable with the store's error; the row,
@@ -127,7 +129,7 @@ class LoginHistoryWriter {
   size_t UsedLocked() const;
   bool HasWorkLocked() const { return !logins_.empty() || !users_.empty(); }
   uint64_t PushLocked(store::LoginRecord record);
-  void WriteSynchronously(std::vector<store::LoginRecord> logins, std::vector<store::KnownUser> users);
+  Status WriteSynchronously(std::vector<store::LoginRecord> logins, std::vector<store::KnownUser> users);
 
   store::Store& store_;
   const Options options_;

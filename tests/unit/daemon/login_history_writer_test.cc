@@ -280,6 +280,23 @@ TEST(LoginHistoryWriter, StopWithTheStoreStillFailingReportsTheRowsLost) {
   EXPECT_EQ(writer.failed_rows(), 1u);
 }
 
+TEST(LoginHistoryWriter, BeforeAnswerLoginIsRefusedWhenStopGivesItsRowUp) {
+  FakeStore store;
+  store.fail = true;
+  LoginHistoryWriter::Options opt;
+  opt.mode = LoginHistoryWriter::CommitMode::kBeforeAnswer;
+  opt.retry_min = std::chrono::hours(1);  // no retry before Stop()
+  LoginHistoryWriter writer(store, opt, nullptr);
+  ASSERT_TRUE(writer.Admit());
+  const uint64_t first = writer.Enqueue(Row("jane", 0), true);
+  EXPECT_FALSE(writer.WaitDurable(first).ok());
+  writer.Stop();  // gives the queued row up
+  writer.Enqueue(Row("jane", 1), true);  // after Stop: written synchronously, fails
+  const uint64_t late = writer.Enqueue(Row("jane", 2), true);
+  EXPECT_EQ(late, LoginHistoryWriter::kNotDurable);
+  EXPECT_FALSE(writer.WaitDurable(late).ok());
+}
+
 TEST(LoginHistoryWriter, BeforeAnswerReturnsOnlyOnceTheRowIsCommitted) {
   FakeStore store;
   store.Close();
