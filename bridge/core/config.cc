@@ -81,10 +81,19 @@ ConfigLoad LoadConfig(const std::string& path) {
     }
     YAML::Node store = YamlReader::Find(*root, "store");
     if (store.IsDefined() && r.ExpectMap(store, "'store'")) {
-      r.CheckKeys(store, {"path", "history_retention_days"}, "'store'");
+      r.CheckKeys(store, {"path", "history_retention_days", "history_commit", "history_queue_rows"}, "'store'");
       if (auto p = r.GetString(store, "path", true)) cfg->store.path = cfg->ResolvePath(*p);
       if (auto d = r.GetInt(store, "history_retention_days", false, 1, 36500))
         cfg->store.history_retention_days = static_cast<int>(*d);
+      if (auto q = r.GetInt(store, "history_queue_rows", false, 1, 1'000'000))
+        cfg->store.history_queue_rows = static_cast<int>(*q);
+      if (auto c = r.GetString(store, "history_commit", false)) {
+        if (*c == "before_answer" || *c == "after_answer")
+          cfg->store.history_commit_before_answer = *c == "before_answer";
+        else
+          r.Error(YamlReader::Find(store, "history_commit"),
+                  "store.history_commit must be after_answer or before_answer, got '" + *c + "'");
+      }
     }
     cfg->daemon.reset(YamlReader::Find(*root, "daemon"));
     cfg->directories.reset(YamlReader::Find(*root, "directories"));

@@ -17,6 +17,8 @@
 //   store:
 //     path: /var/lib/idbridge/idbridge.db
 //     history_retention_days: 365
+//     history_commit: after_answer      # or before_answer
+//     history_queue_rows: 8192
 //   daemon: {...}  directories: [...]  oidc: {...}
 //
 // Ownership: LoadConfig returns a shared_ptr<const Config>; the daemon swaps it
@@ -46,6 +48,12 @@ struct MappingSettings {
 struct StoreSettings {
   std::string path;                 // resolved
   int history_retention_days = 365;
+  // store.history_commit: "after_answer" (default) or "before_answer" (a login
+  // is answered only once its history row is durable; docs/store.md).
+  bool history_commit_before_answer = false;
+  // store.history_queue_rows: login-history rows idbridged keeps waiting for a
+  // commit (a failing store included) before it refuses new logins.
+  int history_queue_rows = 8192;
 };
 
 struct Config {

@@ -1,7 +1,9 @@
 // daemon_commands.cc — idbridgectl status, reload and revoke: talking to the
 // running idbridged over its UNIX socket (docs/protocol.md).
 //
-//   status [--socket PATH] [--json]   is idbridged up? protocol, version, config hash, sessions
+//   status [--socket PATH] [--json]   is idbridged up? protocol, version, config hash, sessions;
+//                                     exit 1 and the problems when it is degraded (store file gone,
+//                                     login history failing)
 //   reload [--socket PATH]            re-read config + mappings; the old ones stay if invalid
 //   revoke USER [--socket PATH]       end every session of USER now (their checks deny)
 //
@@ -115,16 +117,21 @@ int RunStatus(const Args& args, std::ostream& out, std::ostream& err) {
     return 2;
   }
   if (a.http_status != 200 || !a.body.is_object()) return ReportRefusal("status", a, err);
+  const bool degraded = StringField(a.body, "status") != "ok";
   if (args.Flag("json")) {
     nlohmann::json j = a.body;
     j["socket"] = socket;
     out << j.dump(2) << "\n";
-    return 0;
+    return degraded ? 1 : 0;
   }
   out << "idbridged " << StringField(a.body, "version") << " at " << socket << ": " << StringField(a.body, "status")
       << ", protocol " << a.body.value("protocol", 0) << ", " << a.body.value("sessions", 0) << " session(s)"
       << ", configuration " << StringField(a.body, "files_hash").substr(0, 12) << "\n";
-  return 0;
+  if (auto it = a.body.find("problems"); it != a.body.end() && it->is_array()) {
+    for (const auto& p : *it)
+      if (p.is_string()) out << "  problem: " << p.get<std::string>() << "\n";
+  }
+  return degraded ? 1 : 0;
 }
 
 int RunReload(const Args& args, std::ostream& out, std::ostream& err) {

@@ -17,6 +17,8 @@
 //   local-admin list
 //   diff --config NEW.yaml [--against OLD.yaml] [--json]
 //
+//   init                                     create the store (write commands never do, unless given --create)
+//
 // Every command takes --store PATH, which overrides the store path of --config.
 // Permissions are validated against the configuration's catalog (did-you-mean,
 // requirements such as edit-needs-view); a grant/deny cannot be stored without a
@@ -32,6 +34,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -45,6 +48,7 @@
 #include "ctl/time_input.h"
 #include "store/password_hash.h"
 #include "store/password_prompt.h"
+#include "store/schema.h"
 #include "store/sqlite_store.h"
 #include "store/time_format.h"
 
@@ -103,7 +107,10 @@ std::optional<Session> OpenSession(const Args& args, const std::string& cmd, std
   opts.create_if_missing = create;
   auto st = OpenSqliteStore(path, opts);
   if (!st.ok()) {
-    Fail(err, cmd, st.status());
+    std::string hint;
+    if (st.status().code() == ErrorCode::kNotFound)
+      hint = create ? "" : "; a store is never created silently: `idbridgectl init` (or --create) makes a new, empty one";
+    Fail(err, cmd, st.status().ToString() + hint);
     return std::nullopt;
   }
   s.store = std::move(*st);
@@ -300,7 +307,7 @@ int OverrideAdd(const Args& args, OverrideEffect effect, std::ostream& out, std:
     if (Status s = ValidateName(*o.warehouse, "warehouse"); !s.ok()) return Fail(err, cmd, s);
   if (Status s = ValidateText(o.reason, "reason"); !s.ok()) return Fail(err, cmd, s);
 
-  auto session = OpenSession(args, cmd, err, /*need_config=*/true, /*create=*/true);
+  auto session = OpenSession(args, cmd, err, /*need_config=*/true, /*create=*/args.Flag("create"));
   if (!session) return kError;
   std::vector<std::string> warnings;
   if (Status s = ValidateOverride(*session->config->policy, *session->store, o, now, &warnings); !s.ok())
@@ -437,7 +444,7 @@ int RunLimits(const Args& args, std::ostream& out, std::ostream& err) {
       return Fail(err, cmd,
                   "give --locations A,B and/or --warehouses X,Y (an empty value means none at all), or repeat "
                   "--location NAME / --warehouse NAME for names that hold a comma");
-    auto session = OpenSession(args, cmd, err, false, true);
+    auto session = OpenSession(args, cmd, err, false, args.Flag("create"));
     if (!session) return kError;
     if (Status s = session->store->UpdateLimits(*user, u, CurrentActor(), Now()); !s.ok()) return Fail(err, cmd, s);
     auto now_limits = session->store->GetLimits(*user);
@@ -683,7 +690,7 @@ int RunLocalAdmin(const Args& args, std::ostream& out, std::ostream& err) {
     return kOk;
   }
   // Open the store first: a bad --store is reported before asking for a password.
-  auto session = OpenSession(args, cmd, err, false, true);
+  auto session = OpenSession(args, cmd, err, false, args.Flag("create"));
   if (!session) return kError;
   auto password = ReadNewPassword(0);
   if (!password.ok()) return Fail(err, cmd, password.status());
@@ -759,6 +766,30 @@ int RunOffline(const Args& args, std::ostream& out, std::ostream& err) {
   return kOk;
 }
 
+// --- init ---
+
+// The only commands that create a store: `init`, and a write command given
+// --create. Everything else refuses a missing file, so a store removed under a
+// running idbridged is never silently replaced by an empty one.
+int RunInit(const Args& args, std::ostream& out, std::ostream& err) {
+  const std::string cmd = "init";
+  if (!args.positional().empty()) return Fail(err, cmd, "unexpected argument '" + args.positional()[0] + "'");
+  if (!OnlyOptions(args, cmd, {}, err)) return kError;
+  if (args.Flag("json")) return Fail(err, cmd, "--json does not apply");
+  std::ostringstream missing;  // the "does not exist" of a first open is expected here
+  if (auto existing = OpenSession(args, cmd, missing, false, false)) {
+    auto report = existing->store->VerifySecurityLog();
+    out << "the store already exists; left unchanged";
+    if (report.ok()) out << " (" << report->entries << " security-log entries)";
+    out << "\n";
+    return kOk;
+  }
+  auto created = OpenSession(args, cmd, err, false, true);
+  if (!created) return kError;
+  out << "created an empty store (mode 0600, schema version " << kSchemaVersion << ")\n";
+  return kOk;
+}
+
 // --- diff ---
 
 int RunDiff(const Args& args, std::ostream& out, std::ostream& err) {
@@ -810,17 +841,19 @@ std::vector<Command> StoreCommands() {
   };
   return {
       {"override", "per-user permission overrides: grant|deny|remove|list",
-       {with({"user", "perm", "location", "warehouse", "expires", "reason", "id"}), {"json"}}, RunOverride},
+       {with({"user", "perm", "location", "warehouse", "expires", "reason", "id"}), {"json", "create"}}, RunOverride},
       {"limits", "per-user location/warehouse limits: set|show|clear",
-       {with({"user", "locations", "warehouses", "location", "warehouse"}), {"json"}}, RunLimits},
+       {with({"user", "locations", "warehouses", "location", "warehouse"}), {"json", "create"}}, RunLimits},
       {"history", "login history [--user U] [--since T] [--failed]; history prune [--days N]",
        {with({"user", "since", "limit", "days"}), {"failed", "json"}}, RunHistory},
       {"audit", "security log: list | verify (hash chain; exit 1 on tampering)",
        {with({"after", "limit", "anchor"}), {"json"}}, RunAudit},
       {"local-admin", "break-glass local administrator: set|remove|list (none by default)",
-       {with({"user"}), {"json"}}, RunLocalAdmin},
+       {with({"user"}), {"json", "create"}}, RunLocalAdmin},
       {"offline", "cached offline-login credentials: list [--user U] | forget --user U [--directory D]",
        {with({"user", "directory"}), {"json"}}, RunOffline},
+      {"init", "create the store (the only command that does, besides a write command given --create)",
+       {with({}), {"json"}}, RunInit},
       {"diff", "what-if: who gains/loses what under --config NEW.yaml vs --against the current one",
        {with({"against"}), {"json"}}, RunDiff},
   };

@@ -8,6 +8,7 @@
 
 #include "core/engine.h"
 #include "core/ip_network.h"
+#include "daemon/audited_action.h"
 #include "daemon/log.h"
 #include "oidc/oidc_provider.h"
 #include "common/names.h"
@@ -106,6 +107,12 @@ std::pair<LoginFailure, std::string> PluginRefusal(const std::string& refusal) {
   return {LoginFailure::kInvalidInput, "refused by the plugin for an unknown reason " + Quoted(refusal)};
 }
 
+// An admin action refused because its security-log entry could not be
+// written: 503, the store's reason, and that nothing changed.
+Reply AuditRefusal(const Status& s) {
+  return ErrorReply(503, "unavailable", s.message());
+}
+
 std::string MethodOf(const std::string& source) {
   auto colon = source.find(':');
   return colon == std::string::npos ? source : source.substr(0, colon);
@@ -146,11 +153,19 @@ std::pair<int, std::string> PublicLoginError(LoginFailure f) {
 DaemonCore::DaemonCore(DaemonOptions options, std::unique_ptr<store::Store> store)
     : options_(std::move(options)), store_(std::move(store)) {
   clock_ = options_.clock ? options_.clock : [] { return std::chrono::system_clock::now(); };
-  history_ = std::make_unique<LoginHistoryWriter>(*store_, LoginHistoryWriter::Options{},
-                                                  [this](const Status& s, size_t rows) {
-                                                    metrics_.CountHistoryWriteFailure(rows);
+  // Replaced by Create() once the configuration says which commit mode.
+  StartHistory(LoginHistoryWriter::CommitMode::kAfterAnswer, LoginHistoryWriter::Options{}.max_queue);
+}
+
+void DaemonCore::StartHistory(LoginHistoryWriter::CommitMode mode, size_t max_queue) {
+  LoginHistoryWriter::Options history_options;
+  history_options.mode = mode;
+  history_options.max_queue = max_queue;
+  history_ = std::make_unique<LoginHistoryWriter>(*store_, history_options,
+                                                  [this](const Status& s, size_t rows, bool lost) {
+                                                    metrics_.CountHistoryWriteFailure(lost ? rows : 0);
                                                     LogError(s.ToString() + " (" + std::to_string(rows) +
-                                                             " rows not stored)");
+                                                             (lost ? " rows lost at shutdown)" : " rows wait for a retry)"));
                                                   });
 }
 
@@ -165,6 +180,11 @@ Result<std::unique_ptr<DaemonCore>> DaemonCore::Create(DaemonOptions options) {
   auto store = store::OpenSqliteStore(store_path, store_options);
   if (!store.ok()) return Status(store.status().code(), "store " + store_path + ": " + store.status().message());
   std::unique_ptr<DaemonCore> core(new DaemonCore(std::move(options), std::move(store).value()));
+  // The history writer as configured (store.history_*; not reloadable).
+  core->history_.reset();
+  core->StartHistory(load.config->store.history_commit_before_answer ? LoginHistoryWriter::CommitMode::kBeforeAnswer
+                                                                     : LoginHistoryWriter::CommitMode::kAfterAnswer,
+                     static_cast<size_t>(load.config->store.history_queue_rows));
   std::vector<Diagnostic> errors;
   auto runtime = core->BuildRuntime(&errors);
   if (!runtime.ok()) return runtime.status();
@@ -214,9 +234,9 @@ std::shared_ptr<const Runtime> DaemonCore::runtime() const {
   return runtime_;
 }
 
-void DaemonCore::RecordLogin(const std::string& user, const std::string& method, const std::string& source,
-                             LoginFailure f, const std::string& client, const std::string& detail,
-                             const std::string& client_address) {
+uint64_t DaemonCore::RecordLogin(const std::string& user, const std::string& method, const std::string& source,
+                                 LoginFailure f, const std::string& client, const std::string& detail,
+                                 const std::string& client_address, bool admitted) {
   metrics_.CountLogin(method, LoginFailureName(f));
   store::LoginRecord rec;
   rec.time = Now();
@@ -231,7 +251,26 @@ void DaemonCore::RecordLogin(const std::string& user, const std::string& method,
   LogInfo("login user=" + Log::Quote(rec.user) + " method=" + method + " source=" + source + " result=" + rec.reason +
           " address=" + Log::Quote(client_address) + " client=" + Log::Quote(client) +
           (detail.empty() ? "" : " detail=" + Log::Quote(detail)));
-  history_->Enqueue(std::move(rec));
+  return history_->Enqueue(std::move(rec), admitted);
+}
+
+Reply DaemonCore::RefuseForHistory(const std::string& user, const std::string& method, const std::string& source,
+                                   const std::string& client, const std::string& client_address,
+                                   const std::string& why) {
+  metrics_.CountLogin(method, kHistoryUnavailableReason);
+  store::LoginRecord rec;
+  rec.time = Now();
+  rec.user = user.substr(0, kMaxUserLength);
+  rec.method = method;
+  rec.source = source;
+  rec.reason = kHistoryUnavailableReason;
+  rec.client = client;
+  rec.detail = why;
+  rec.client_address = client_address;
+  LogWarn("login refused user=" + Log::Quote(rec.user) + " method=" + method + " result=" + rec.reason +
+          " address=" + Log::Quote(client_address) + " client=" + Log::Quote(client) + " detail=" + Log::Quote(why));
+  history_->Enqueue(std::move(rec), /*admitted=*/false);
+  return ErrorReply(503, "unavailable", "the login history cannot be written; sign-in refused");
 }
 
 void DaemonCore::Audit(const std::string& actor, const std::string& action, const std::string& target,
@@ -267,6 +306,9 @@ Reply DaemonCore::SessionReply(const SessionRecord& s, bool include_id) const {
 Reply DaemonCore::FinishLogin(const AuthOutcome& outcome, const std::string& method, const std::string& source,
                               const std::string& attempted_user, const std::string& client,
                               const std::string& client_address) {
+  // Fail closed: a login whose history row has no place is refused.
+  if (!history_->Admit())
+    return RefuseForHistory(attempted_user, method, source, client, client_address, "history queue full");
   if (!outcome.ok()) {
     RecordLogin(attempted_user, method, source, outcome.failure, client, outcome.detail, client_address);
     auto [status, code] = PublicLoginError(outcome.failure);
@@ -308,8 +350,14 @@ Reply DaemonCore::FinishLogin(const AuthOutcome& outcome, const std::string& met
     return ErrorReply(503, "unavailable", id.status().message());
   }
   rec.id = *id;
-  RecordLogin(identity.user, method, source, LoginFailure::kNone, client, outcome.success.offline ? "offline" : "",
-              client_address);
+  const uint64_t ticket = RecordLogin(identity.user, method, source, LoginFailure::kNone, client,
+                                      outcome.success.offline ? "offline" : "", client_address);
+  if (Status durable = history_->WaitDurable(ticket); !durable.ok()) {  // store.history_commit: before_answer
+    sessions_.Remove(rec.id);
+    metrics_.CountLogin(method, kHistoryUnavailableReason);
+    LogError("login of " + Log::Quote(identity.user) + " refused: " + durable.ToString());
+    return ErrorReply(503, "unavailable", "the login history cannot be written; sign-in refused");
+  }
   metrics_.CountDecisionSetServed();
   return SessionReply(rec, /*include_id=*/true);
 }
@@ -325,12 +373,12 @@ Reply DaemonCore::Login(const std::string& user, Secret password, const LoginCon
   // bad user name. None of them counts for the throttle.
   if (!context.refusal.empty()) {
     std::tie(outcome.failure, outcome.detail) = PluginRefusal(context.refusal);
-    RecordLogin(user, "password", "", outcome.failure, client, outcome.detail, address);
+    RecordLogin(user, "password", "", outcome.failure, client, outcome.detail, address, /*admitted=*/false);
     if (outcome.failure == LoginFailure::kEmptyPassword) return ErrorReply(401, "bad_credentials", "sign-in refused: bad_credentials");
     return ErrorReply(400, "bad_request", "sign-in refused: " + outcome.detail);
   }
   if (origin.failure != LoginFailure::kNone) {
-    RecordLogin(user, "password", "", origin.failure, client, origin.detail, address);
+    RecordLogin(user, "password", "", origin.failure, client, origin.detail, address, /*admitted=*/false);
     return ErrorReply(400, "bad_request", "sign-in refused: " + origin.detail);
   }
   if (password.empty()) {
@@ -380,11 +428,11 @@ Reply DaemonCore::LoginToken(Secret token, const LoginContext& context, const Ca
   const auto rt = runtime();
   if (!context.refusal.empty()) {
     auto [failure, detail] = PluginRefusal(context.refusal);
-    RecordLogin("", "oidc", "", failure, client, detail, address);
+    RecordLogin("", "oidc", "", failure, client, detail, address, /*admitted=*/false);
     return ErrorReply(400, "bad_request", "sign-in refused: " + detail);
   }
   if (origin.failure != LoginFailure::kNone) {
-    RecordLogin("", "oidc", "", origin.failure, client, origin.detail, address);
+    RecordLogin("", "oidc", "", origin.failure, client, origin.detail, address, /*admitted=*/false);
     return ErrorReply(400, "bad_request", "sign-in refused: " + origin.detail);
   }
   if (rt->auth->token.empty()) {
@@ -623,15 +671,23 @@ Reply DaemonCore::Reload(const Caller& caller) {
   if (a.enabled != b.enabled || a.host != b.host || a.port != b.port || a.redirect_uri != b.redirect_uri) {
     LogWarn("daemon.oidc_redirect changed; it takes effect at the next restart");
   }
-  {
-    std::lock_guard<std::mutex> lock(runtime_mu_);
-    runtime_ = *fresh;
+  const store::SecurityEvent entry{caller.client, "config.reload", options_.config_path,
+                                  nlohmann::json({{"files_hash", old->config->files_hash}}).dump(),
+                                  nlohmann::json({{"files_hash", (*fresh)->config->files_hash}}).dump()};
+  Status audited = RunAudited(*store_, entry, Now(), [&] {
+    {
+      std::lock_guard<std::mutex> lock(runtime_mu_);
+      runtime_ = *fresh;
+    }
+    sessions_.set_max_sessions(static_cast<size_t>((*fresh)->settings.max_sessions));
+  });
+  if (!audited.ok()) {
+    metrics_.CountReload(false);
+    LogError("reload refused, keeping configuration " + old->config->files_hash.substr(0, 12) + ": " +
+             audited.ToString());
+    return AuditRefusal(audited);
   }
-  sessions_.set_max_sessions(static_cast<size_t>((*fresh)->settings.max_sessions));
   metrics_.CountReload(true);
-  Audit(caller.client, "config.reload", options_.config_path,
-        nlohmann::json({{"files_hash", old->config->files_hash}}).dump(),
-        nlohmann::json({{"files_hash", (*fresh)->config->files_hash}}).dump());
   LogInfo("configuration reloaded: " + (*fresh)->config->files_hash);
   Reply r;
   r.body = {{"ok", true}, {"files_hash", (*fresh)->config->files_hash}};
@@ -641,8 +697,14 @@ Reply DaemonCore::Reload(const Caller& caller) {
 Reply DaemonCore::Revoke(const std::string& user, const Caller& caller) {
   if (!caller.admin) return ErrorReply(403, "forbidden", "revoke needs an admin uid (daemon.admin_uids)");
   if (user.empty() || user.size() > kMaxUserLength) return ErrorReply(400, "bad_request", "'user' is required");
-  size_t n = sessions_.RevokeUser(user);
-  Audit(caller.client, "session.revoke", user, "null", nlohmann::json({{"sessions", n}}).dump());
+  const store::SecurityEvent entry{caller.client, "session.revoke", user, "null",
+                                  nlohmann::json({{"sessions", sessions_.CountUser(user)}}).dump()};
+  size_t n = 0;
+  Status audited = RunAudited(*store_, entry, Now(), [&] { n = sessions_.RevokeUser(user); });
+  if (!audited.ok()) {
+    LogError("revoke of " + Log::Quote(user) + " by " + caller.client + " refused: " + audited.ToString());
+    return AuditRefusal(audited);
+  }
   LogInfo("revoked " + std::to_string(n) + " session(s) of " + Log::Quote(user) + " by " + caller.client);
   Reply r;
   r.body = {{"revoked", n}};
@@ -652,14 +714,28 @@ Reply DaemonCore::Revoke(const std::string& user, const Caller& caller) {
 Reply DaemonCore::Health() const {
   const auto rt = runtime();
   Reply r;
-  r.body = {{"status", "ok"},
+  nlohmann::json problems = nlohmann::json::array();
+  if (Status s = store_->CheckStoreFile(); !s.ok()) problems.push_back(s.message() + " (admin actions are refused)");
+  const LoginHistoryWriter::Backlog backlog = history_->backlog();
+  if (backlog.failing) {
+    problems.push_back("the login history cannot be written (" + backlog.last_error + "); " +
+                       std::to_string(backlog.queued_rows) + " rows wait for a retry; logins are refused once " +
+                       "the queue is full");
+  }
+  r.body = {{"status", problems.empty() ? "ok" : "degraded"},
             {"protocol", kProtocolVersion},
             {"version", "0.1.0"},
             {"files_hash", rt->config->files_hash},
-            {"sessions", sessions_.Count()}};
+            {"sessions", sessions_.Count()},
+            {"history_queued_rows", backlog.queued_rows}};
+  if (!problems.empty()) r.body["problems"] = problems;
   return r;
 }
 
-std::string DaemonCore::MetricsText() const { return metrics_.Render(sessions_.Count()); }
+std::string DaemonCore::MetricsText() const {
+  const LoginHistoryWriter::Backlog backlog = history_->backlog();
+  metrics_.SetHistoryBacklog(backlog.queued_rows, backlog.failing, history_->failed_commits());
+  return metrics_.Render(sessions_.Count());
+}
 
 }  // namespace idb::daemon

@@ -14,8 +14,10 @@
 // invalid configuration never replaces a valid one.
 //
 // Login history rows and known-user identities are group-committed by a
-// LoginHistoryWriter (durable within ~20 ms, after the login answer);
-// security-log entries are written synchronously.
+// LoginHistoryWriter (store.history_commit: durable within ~20 ms after the
+// answer, or before it); a login whose row has no place in its bounded queue
+// is refused. Admin actions (reload, revoke) take effect only once their
+// security-log entry is durable (audited_action.h).
 //
 // Ownership: owns the Store (opened once; its path is not reloadable), the
 // session table, the metrics and the history writer (stopped and drained
@@ -144,8 +146,15 @@ class DaemonCore {
   // Builds a snapshot from a config file; diagnostics on failure.
   Result<std::shared_ptr<const Runtime>> BuildRuntime(std::vector<Diagnostic>* errors);
   Reply SessionReply(const SessionRecord& s, bool include_id) const;
-  void RecordLogin(const std::string& user, const std::string& method, const std::string& source, LoginFailure f,
-                   const std::string& client, const std::string& detail, const std::string& client_address = "");
+  // Queues the row (its place taken by Admit() unless `admitted` is false: a
+  // refusal recorded from the refusal reserve); returns its ticket.
+  uint64_t RecordLogin(const std::string& user, const std::string& method, const std::string& source, LoginFailure f,
+                       const std::string& client, const std::string& detail, const std::string& client_address = "",
+                       bool admitted = true);
+  // A login refused because its history row cannot be kept or made durable.
+  Reply RefuseForHistory(const std::string& user, const std::string& method, const std::string& source,
+                         const std::string& client, const std::string& client_address, const std::string& why);
+  void StartHistory(LoginHistoryWriter::CommitMode mode, size_t max_queue);
   void Audit(const std::string& actor, const std::string& action, const std::string& target,
              const std::string& before, const std::string& after);
   Reply FinishLogin(const AuthOutcome& outcome, const std::string& method, const std::string& source,
@@ -167,7 +176,7 @@ class DaemonCore {
   std::mutex throttle_mu_;
   std::shared_ptr<LoginThrottle> local_admin_throttle_;
   ThrottleSettings local_admin_throttle_settings_;
-  Metrics metrics_;
+  mutable Metrics metrics_;  // thread-safe counters; MetricsText() refreshes the history gauges
   // Last member: destroyed (drained, joined) before metrics_ and store_.
   std::unique_ptr<LoginHistoryWriter> history_;
 };

@@ -11,7 +11,11 @@
 //   idbridge_connections_accepted_total         UNIX-socket connections taken up by a worker
 //                                               (refused ones included; plugins reuse theirs)
 //   idbridge_directory_request_seconds{authenticator}  histogram of Authenticate/Lookup latency
-//   idbridge_history_write_failures_total       login-history/known-user rows the store refused
+//   idbridge_history_write_failures_total       login-history/known-user rows given up (shutdown, store failing)
+//   idbridge_history_queued_rows                gauge, rows waiting for their commit (retries included)
+//   idbridge_history_failing                    gauge, 1 while the last history commit failed
+//   idbridge_history_commit_failures_total      failed history commit attempts (each retried)
+//   (logins refused because their row had no place: idbridge_logins_total{result="history_unavailable"})
 // Thread-safety: every method is safe for concurrent use (a mutex for the
 // labelled maps, atomics for the plain counters).
 #pragma once
@@ -34,6 +38,12 @@ class Metrics {
   void CountReload(bool ok) { (ok ? reloads_ok_ : reloads_rejected_).fetch_add(1, std::memory_order_relaxed); }
   void CountHistoryWriteFailure(uint64_t rows) { history_failures_.fetch_add(rows, std::memory_order_relaxed); }
   uint64_t HistoryWriteFailures() const { return history_failures_.load(); }
+  // The history writer's backlog, set before each Render.
+  void SetHistoryBacklog(uint64_t queued_rows, bool failing, uint64_t commit_failures) {
+    history_queued_.store(queued_rows, std::memory_order_relaxed);
+    history_failing_.store(failing, std::memory_order_relaxed);
+    history_commit_failures_.store(commit_failures, std::memory_order_relaxed);
+  }
   void CountRefusedConnection() { refused_.fetch_add(1, std::memory_order_relaxed); }
   void CountAcceptedConnection() { accepted_.fetch_add(1, std::memory_order_relaxed); }
   void ObserveDirectoryLatency(const std::string& authenticator, double seconds);
@@ -59,6 +69,8 @@ class Metrics {
   std::atomic<uint64_t> checks_allow_{0}, checks_deny_{0}, decision_sets_{0};
   std::atomic<uint64_t> reloads_ok_{0}, reloads_rejected_{0}, refused_{0}, accepted_{0};
   std::atomic<uint64_t> history_failures_{0};
+  std::atomic<uint64_t> history_queued_{0}, history_commit_failures_{0};
+  std::atomic<bool> history_failing_{false};
 };
 
 }  // namespace idb::daemon

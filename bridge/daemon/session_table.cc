@@ -85,6 +85,13 @@ size_t SessionTable::RevokeUser(const std::string& user) {
   return n;
 }
 
+size_t SessionTable::CountUser(const std::string& user) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t n = 0;
+  for (const auto& [id, s] : sessions_) n += s.user == user ? 1 : 0;
+  return n;
+}
+
 size_t SessionTable::PurgeExpired(SystemTime now) {
   std::lock_guard<std::mutex> lock(mu_);
   return PurgeExpiredLocked(now);

@@ -61,6 +61,7 @@ class SessionTable {
               bool stale, SystemTime now);
   bool Remove(const std::string& id);
   size_t RevokeUser(const std::string& user);
+  size_t CountUser(const std::string& user) const;  // open sessions of `user`
   size_t PurgeExpired(SystemTime now);
   size_t Count() const;
   void set_max_sessions(size_t n);

@@ -18,6 +18,7 @@
 #include "store/schema.h"
 #include "store/security_chain.h"
 #include "store/sqlite_handle.h"
+#include "store/store_file_identity.h"
 #include "store/time_format.h"
 
 namespace idb::store {
@@ -177,8 +178,12 @@ Status PrepareFile(const std::string& path, bool create) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::string path, DbHandle db, DbHandle read_db, SqliteStoreOptions options)
-      : path_(std::move(path)), db_(std::move(db)), read_db_(std::move(read_db)), options_(options) {}
+  SqliteStore(std::string path, DbHandle db, DbHandle read_db, SqliteStoreOptions options, StoreFileIdentity file)
+      : path_(std::move(path)),
+        db_(std::move(db)),
+        read_db_(std::move(read_db)),
+        options_(options),
+        file_(std::move(file)) {}
 
   Result<int64_t> AddOverride(const NewOverride& o, const Actor& actor, SystemTime now) override;
   Status RemoveOverride(int64_t id, const Actor& actor, SystemTime now) override;
@@ -215,8 +220,23 @@ class SqliteStore final : public Store {
   Result<int64_t> ForgetOfflineCredentials(const std::string& user, const std::optional<std::string>& directory,
                                            const Actor& actor, SystemTime now) override;
   Status CheckIntegrity() override;
+  Status CheckStoreFile() override { return Named(file_.Check()); }
 
  private:
+  // The security-log entries one administrative change makes.
+  using AuditTrail = std::vector<SecurityEvent>;
+  // The one way an administrative change is written: `change` runs inside a
+  // write transaction (under mu_) and lists its security-log entries in the
+  // trail; they are chained and committed with it, or nothing is. A change
+  // that lists no entry is rolled back: nothing changes without its entry.
+  template <typename T, typename Change>
+  Result<T> Audited(SystemTime now, Change&& change);
+  // BEGIN IMMEDIATE on the main connection, once the store file is checked
+  // to be the one opened (store_file_identity.h). Call under mu_.
+  Result<Transaction> BeginWrite() {
+    IDB_RETURN_IF_ERROR(file_.Check());
+    return Transaction::BeginWrite(cache_);
+  }
   // "store PATH: ..." so every error names the file.
   Status Named(const Status& s) const {
     return s.ok() ? s : Status(s.code(), "store " + path_ + ": " + s.message());
@@ -246,8 +266,25 @@ class SqliteStore final : public Store {
   DbHandle read_db_;
   StatementCache read_cache_{read_db_.get()};  // guarded by read_mu_
   const SqliteStoreOptions options_;
+  const StoreFileIdentity file_;
   int64_t last_prune_ms_ = INT64_MIN;
 };
+
+template <typename T, typename Change>
+Result<T> SqliteStore::Audited(SystemTime now, Change&& change) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto tx = BeginWrite();
+  if (!tx.ok()) return tx.status();
+  AuditTrail trail;
+  Result<T> result = change(trail);
+  if (!result.ok() || trail.empty()) return result;  // rolled back by tx's destructor
+  for (const SecurityEvent& e : trail) {
+    auto seq = AppendLogLocked(e, now);
+    if (!seq.ok()) return seq.status();
+  }
+  IDB_RETURN_IF_ERROR(tx->Commit());
+  return result;
+}
 
 Status ValidateActor(const Actor& actor) { return ValidateName(actor, "actor"); }
 
@@ -303,10 +340,7 @@ Result<int64_t> SqliteStore::AddOverride(const NewOverride& o, const Actor& acto
   if (o.expires && *o.expires <= now)
     return InvalidArgument("expiry " + FormatUtcTime(*o.expires) + " is not in the future (now " +
                            FormatUtcTime(now) + ")");
-  std::lock_guard<std::mutex> lock(mu_);
-  auto run = [&]() -> Result<int64_t> {
-    auto tx = Transaction::BeginWrite(cache_);
-    if (!tx.ok()) return tx.status();
+  return Named(Audited<int64_t>(now, [&](AuditTrail& log) -> Result<int64_t> {
     const int64_t now_ms = ToUnixMillis(now);
     auto dup = SelectOverrides(
         "WHERE user = ?1 AND effect = ?2 AND permission = ?3 AND location IS ?4 AND warehouse IS ?5 "
@@ -333,21 +367,15 @@ Result<int64_t> SqliteStore::AddOverride(const NewOverride& o, const Actor& acto
     stored.entry = {sqlite3_last_insert_rowid(db_.get()), o.effect, o.permission, o.location, o.warehouse,
                     o.expires, o.reason};
     stored.user = o.user;
-    auto seq = AppendLogLocked(
-        {actor, std::string("override.") + EffectName(o.effect), o.user, "null", Dump(OverrideJson(stored))}, now);
-    if (!seq.ok()) return seq.status();
-    IDB_RETURN_IF_ERROR(tx->Commit());
+    log.push_back(
+        {actor, std::string("override.") + EffectName(o.effect), o.user, "null", Dump(OverrideJson(stored))});
     return stored.entry.id;
-  };
-  return Named(run());
+  }));
 }
 
 Status SqliteStore::RemoveOverride(int64_t id, const Actor& actor, SystemTime now) {
   IDB_RETURN_IF_ERROR(ValidateActor(actor));
-  std::lock_guard<std::mutex> lock(mu_);
-  auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(cache_);
-    if (!tx.ok()) return tx.status();
+  return Named(Audited<bool>(now, [&](AuditTrail& log) -> Result<bool> {
     auto rows = SelectOverrides("WHERE id = ?", [&](Statement& st) { st.Bind(1, id); });
     if (!rows.ok()) return rows.status();
     if (rows->empty()) return NotFound("no override #" + std::to_string(id));
@@ -356,11 +384,9 @@ Status SqliteStore::RemoveOverride(int64_t id, const Actor& actor, SystemTime no
     del->Bind(1, id);
     IDB_RETURN_IF_ERROR(del->Run());
     const StoredOverride& o = rows->front();
-    auto seq = AppendLogLocked({actor, "override.remove", o.user, Dump(OverrideJson(o)), "null"}, now);
-    if (!seq.ok()) return seq.status();
-    return tx->Commit();
-  };
-  return Named(run());
+    log.push_back({actor, "override.remove", o.user, Dump(OverrideJson(o)), "null"});
+    return true;
+  })).status();
 }
 
 Result<int64_t> SqliteStore::RemoveOverrides(const OverrideKey& key, const Actor& actor, SystemTime now) {
@@ -369,10 +395,7 @@ Result<int64_t> SqliteStore::RemoveOverrides(const OverrideKey& key, const Actor
   IDB_RETURN_IF_ERROR(ValidateOptName(key.location, "location"));
   IDB_RETURN_IF_ERROR(ValidateOptName(key.warehouse, "warehouse"));
   IDB_RETURN_IF_ERROR(ValidateActor(actor));
-  std::lock_guard<std::mutex> lock(mu_);
-  auto run = [&]() -> Result<int64_t> {
-    auto tx = Transaction::BeginWrite(cache_);
-    if (!tx.ok()) return tx.status();
+  return Named(Audited<int64_t>(now, [&](AuditTrail& log) -> Result<int64_t> {
     auto rows = SelectOverrides(
         "WHERE user = ?1 AND permission = ?2 AND location IS ?3 AND warehouse IS ?4 ORDER BY id",
         [&](Statement& st) { st.Bind(1, key.user).Bind(2, key.permission).Bind(3, key.location).Bind(4, key.warehouse); });
@@ -384,13 +407,10 @@ Result<int64_t> SqliteStore::RemoveOverrides(const OverrideKey& key, const Actor
       if (!del.ok()) return del.status();
       del->Bind(1, o.entry.id);
       IDB_RETURN_IF_ERROR(del->Run());
-      auto seq = AppendLogLocked({actor, "override.remove", o.user, Dump(OverrideJson(o)), "null"}, now);
-      if (!seq.ok()) return seq.status();
+      log.push_back({actor, "override.remove", o.user, Dump(OverrideJson(o)), "null"});
     }
-    IDB_RETURN_IF_ERROR(tx->Commit());
     return static_cast<int64_t>(rows->size());
-  };
-  return Named(run());
+  }));
 }
 
 Result<std::vector<StoredOverride>> SqliteStore::ListOverrides(const std::optional<std::string>& user) {
@@ -422,10 +442,7 @@ Status SqliteStore::UpdateLimits(const std::string& user, const LimitsUpdate& up
   LimitsUpdate u = update;
   IDB_RETURN_IF_ERROR(ValidateList(u.locations.value, "location"));
   IDB_RETURN_IF_ERROR(ValidateList(u.warehouses.value, "warehouse"));
-  std::lock_guard<std::mutex> lock(mu_);
-  auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(cache_);
-    if (!tx.ok()) return tx.status();
+  return Named(Audited<bool>(now, [&](AuditTrail& log) -> Result<bool> {
     auto before = ReadLimitsLocked(user);
     if (!before.ok()) return before.status();
     UserLimits after = before->value_or(UserLimits{});
@@ -447,20 +464,15 @@ Status SqliteStore::UpdateLimits(const std::string& user, const LimitsUpdate& up
       IDB_RETURN_IF_ERROR(up->Run());
     }
     std::string before_json = *before ? Dump(LimitsJson(**before)) : "null";
-    auto seq = AppendLogLocked({actor, "limits.set", user, before_json, Dump(LimitsJson(after))}, now);
-    if (!seq.ok()) return seq.status();
-    return tx->Commit();
-  };
-  return Named(run());
+    log.push_back({actor, "limits.set", user, before_json, Dump(LimitsJson(after))});
+    return true;
+  })).status();
 }
 
 Status SqliteStore::ClearLimits(const std::string& user, const Actor& actor, SystemTime now) {
   IDB_RETURN_IF_ERROR(ValidateUserName(user));
   IDB_RETURN_IF_ERROR(ValidateActor(actor));
-  std::lock_guard<std::mutex> lock(mu_);
-  auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(cache_);
-    if (!tx.ok()) return tx.status();
+  return Named(Audited<bool>(now, [&](AuditTrail& log) -> Result<bool> {
     auto before = ReadLimitsLocked(user);
     if (!before.ok()) return before.status();
     if (!*before) return NotFound("no limits are set for " + Quoted(user));
@@ -468,11 +480,9 @@ Status SqliteStore::ClearLimits(const std::string& user, const Actor& actor, Sys
     if (!del.ok()) return del.status();
     del->Bind(1, user);
     IDB_RETURN_IF_ERROR(del->Run());
-    auto seq = AppendLogLocked({actor, "limits.clear", user, Dump(LimitsJson(**before)), "null"}, now);
-    if (!seq.ok()) return seq.status();
-    return tx->Commit();
-  };
-  return Named(run());
+    log.push_back({actor, "limits.clear", user, Dump(LimitsJson(**before)), "null"});
+    return true;
+  })).status();
 }
 
 Result<UserLimits> SqliteStore::GetLimits(const std::string& user) {
@@ -532,7 +542,7 @@ Status SqliteStore::RecordLogins(const std::vector<LoginRecord>& records) {
   if (records.empty()) return Status::Ok();
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(cache_);
+    auto tx = BeginWrite();
     if (!tx.ok()) return tx.status();
     auto ins = cache_.Prepare(
                                   "INSERT INTO login_history (time_ms, user, method, source, success, reason, "
@@ -603,10 +613,7 @@ Result<std::vector<LoginRecord>> SqliteStore::QueryHistory(const HistoryQuery& q
 
 Result<int64_t> SqliteStore::PruneHistory(SystemTime cutoff, const Actor& actor, SystemTime now) {
   IDB_RETURN_IF_ERROR(ValidateActor(actor));
-  std::lock_guard<std::mutex> lock(mu_);
-  auto run = [&]() -> Result<int64_t> {
-    auto tx = Transaction::BeginWrite(cache_);
-    if (!tx.ok()) return tx.status();
+  return Named(Audited<int64_t>(now, [&](AuditTrail& log) -> Result<int64_t> {
     auto del = cache_.Prepare( "DELETE FROM login_history WHERE time_ms < ?");
     if (!del.ok()) return del.status();
     del->Bind(1, ToUnixMillis(cutoff));
@@ -614,13 +621,10 @@ Result<int64_t> SqliteStore::PruneHistory(SystemTime cutoff, const Actor& actor,
     const int64_t removed = sqlite3_changes64(db_.get());
     if (removed > 0) {
       json after = {{"older_than", FormatUtcTime(cutoff)}, {"removed", removed}};
-      auto seq = AppendLogLocked({actor, "history.prune", "login_history", "null", Dump(after)}, now);
-      if (!seq.ok()) return seq.status();
+      log.push_back({actor, "history.prune", "login_history", "null", Dump(after)});
     }
-    IDB_RETURN_IF_ERROR(tx->Commit());
     return removed;
-  };
-  return Named(run());
+  }));
 }
 
 Result<int64_t> SqliteStore::AppendSecurityEvent(const SecurityEvent& e, SystemTime now) {
@@ -629,7 +633,7 @@ Result<int64_t> SqliteStore::AppendSecurityEvent(const SecurityEvent& e, SystemT
   if (e.target.size() > kMaxTextBytes) return InvalidArgument("security event target too long");
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<int64_t> {
-    auto tx = Transaction::BeginWrite(cache_);
+    auto tx = BeginWrite();
     if (!tx.ok()) return tx.status();
     SecurityEvent ev = e;
     if (ev.before.empty()) ev.before = "null";
@@ -784,7 +788,7 @@ Status SqliteStore::RememberIdentities(const std::vector<KnownUser>& users) {
   for (const KnownUser& u : users) IDB_RETURN_IF_ERROR(ValidateUserName(u.identity.user));
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(cache_);
+    auto tx = BeginWrite();
     if (!tx.ok()) return tx.status();
     auto up = cache_.Prepare(
                                  "INSERT INTO known_users (user, identity, last_login_ms) VALUES (?1, ?2, ?3) "
@@ -826,10 +830,7 @@ Status SqliteStore::SetLocalAdmin(const std::string& user, const std::string& pa
   // Only a hash in our format is stored, never something that could be a password.
   if (password_hash.rfind("pbkdf2-sha256$", 0) != 0)
     return InvalidArgument("local admin password must be stored as a pbkdf2-sha256 hash");
-  std::lock_guard<std::mutex> lock(mu_);
-  auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(cache_);
-    if (!tx.ok()) return tx.status();
+  return Named(Audited<bool>(now, [&](AuditTrail& log) -> Result<bool> {
     auto sel = cache_.Prepare( "SELECT updated_ms FROM local_admins WHERE user = ?");
     if (!sel.ok()) return sel.status();
     sel->Bind(1, user);
@@ -846,30 +847,23 @@ Status SqliteStore::SetLocalAdmin(const std::string& user, const std::string& pa
     // The hash itself never goes into the log.
     std::string after =
         Dump({{"user", user}, {"password_set", FormatUtcTime(now)}, {"fingerprint", Fingerprint(password_hash)}});
-    auto seq = AppendLogLocked({actor, "local_admin.set", user, before, after}, now);
-    if (!seq.ok()) return seq.status();
-    return tx->Commit();
-  };
-  return Named(run());
+    log.push_back({actor, "local_admin.set", user, before, after});
+    return true;
+  })).status();
 }
 
 Status SqliteStore::RemoveLocalAdmin(const std::string& user, const Actor& actor, SystemTime now) {
   IDB_RETURN_IF_ERROR(ValidateUserName(user));
   IDB_RETURN_IF_ERROR(ValidateActor(actor));
-  std::lock_guard<std::mutex> lock(mu_);
-  auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(cache_);
-    if (!tx.ok()) return tx.status();
+  return Named(Audited<bool>(now, [&](AuditTrail& log) -> Result<bool> {
     auto del = cache_.Prepare( "DELETE FROM local_admins WHERE user = ?");
     if (!del.ok()) return del.status();
     del->Bind(1, user);
     IDB_RETURN_IF_ERROR(del->Run());
     if (sqlite3_changes64(db_.get()) == 0) return NotFound("no local administrator " + Quoted(user));
-    auto seq = AppendLogLocked({actor, "local_admin.remove", user, Dump({{"user", user}}), "null"}, now);
-    if (!seq.ok()) return seq.status();
-    return tx->Commit();
-  };
-  return Named(run());
+    log.push_back({actor, "local_admin.remove", user, Dump({{"user", user}}), "null"});
+    return true;
+  })).status();
 }
 
 Result<LocalAdminRecord> SqliteStore::GetLocalAdmin(const std::string& user) {
@@ -942,7 +936,7 @@ Status SqliteStore::PutOfflineCredential(const OfflineCredential& c) {
   if (c.iterations < 1) return InvalidArgument("offline credential hash iterations must be positive");
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(cache_);
+    auto tx = BeginWrite();
     if (!tx.ok()) return tx.status();
     auto up = cache_.Prepare(
         "INSERT INTO offline_credentials (directory, user, salt_hex, hash_hex, iterations, identity, stored_ms, "
@@ -1005,7 +999,7 @@ Result<bool> SqliteStore::RecordOfflineFailure(const std::string& directory, con
   if (max_failures < 1) return InvalidArgument("offline max_failures must be positive");
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Result<bool> {
-    auto tx = Transaction::BeginWrite(cache_);
+    auto tx = BeginWrite();
     if (!tx.ok()) return tx.status();
     auto sel = cache_.Prepare(
                                   "SELECT failures FROM offline_credentials WHERE directory = ? AND user = ? "
@@ -1035,7 +1029,7 @@ Status SqliteStore::ClearOfflineFailures(const std::string& directory, const std
                                          const std::string& salt) {
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(cache_);
+    auto tx = BeginWrite();
     if (!tx.ok()) return tx.status();
     auto up = cache_.Prepare(
                                  "UPDATE offline_credentials SET failures = 0 WHERE directory = ? AND user = ? "
@@ -1051,7 +1045,7 @@ Status SqliteStore::ClearOfflineFailures(const std::string& directory, const std
 Status SqliteStore::DeleteOfflineCredential(const std::string& directory, const std::string& user) {
   std::lock_guard<std::mutex> lock(mu_);
   auto run = [&]() -> Status {
-    auto tx = Transaction::BeginWrite(cache_);
+    auto tx = BeginWrite();
     if (!tx.ok()) return tx.status();
     auto del = cache_.Prepare( "DELETE FROM offline_credentials WHERE directory = ? AND user = ?");
     if (!del.ok()) return del.status();
@@ -1099,10 +1093,7 @@ Result<int64_t> SqliteStore::ForgetOfflineCredentials(const std::string& user,
   IDB_RETURN_IF_ERROR(ValidateUserName(user));
   IDB_RETURN_IF_ERROR(ValidateActor(actor));
   if (directory) IDB_RETURN_IF_ERROR(ValidateDirectoryName(*directory));
-  std::lock_guard<std::mutex> lock(mu_);
-  auto run = [&]() -> Result<int64_t> {
-    auto tx = Transaction::BeginWrite(cache_);
-    if (!tx.ok()) return tx.status();
+  return Named(Audited<int64_t>(now, [&](AuditTrail& log) -> Result<int64_t> {
     auto del = cache_.Prepare(
                                   "DELETE FROM offline_credentials WHERE user = ?1 AND (?2 IS NULL OR directory = ?2)");
     if (!del.ok()) return del.status();
@@ -1111,12 +1102,9 @@ Result<int64_t> SqliteStore::ForgetOfflineCredentials(const std::string& user,
     const int64_t removed = sqlite3_changes64(db_.get());
     if (removed == 0) return NotFound("no cached offline credentials for " + Quoted(user));
     json before = {{"user", user}, {"directory", OptJson(directory)}, {"rows", removed}};
-    auto seq = AppendLogLocked({actor, "offline.forget", user, Dump(before), "null"}, now);
-    if (!seq.ok()) return seq.status();
-    IDB_RETURN_IF_ERROR(tx->Commit());
+    log.push_back({actor, "offline.forget", user, Dump(before), "null"});
     return removed;
-  };
-  return Named(run());
+  }));
 }
 
 Status SqliteStore::CheckIntegrity() {
@@ -1146,6 +1134,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Sq
   if (options.busy_timeout_ms < 0) return InvalidArgument("busy timeout must not be negative");
   if (options.history_retention_days < 0) return InvalidArgument("history retention days must not be negative");
   IDB_RETURN_IF_ERROR(PrepareFile(path, options.create_if_missing));
+  auto file = StoreFileIdentity::Capture(path);
+  if (!file.ok()) return file.status();
 
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw,
@@ -1188,7 +1178,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Sq
       read_db.reset();
     }
   }
-  return std::unique_ptr<Store>(new SqliteStore(path, std::move(db), std::move(read_db), options));
+  return std::unique_ptr<Store>(new SqliteStore(path, std::move(db), std::move(read_db), options, std::move(file).value()));
 }
 
 }  // namespace idb::store

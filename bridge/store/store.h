@@ -252,6 +252,11 @@ class Store {
   // --- maintenance ---
   // Full structural check (PRAGMA integrity_check); kDataLoss with the findings.
   virtual Status CheckIntegrity() = 0;
+  // Ok while the store this object opened is still the one at its path. A
+  // file backend whose file was removed or replaced under it answers
+  // kFailedPrecondition (saying which) and refuses every write with the same
+  // error, so nothing is written to a store nobody will read again.
+  virtual Status CheckStoreFile() { return Status::Ok(); }
 };
 
 }  // namespace idb::store

@@ -30,7 +30,8 @@ DaemonTestEnv::~DaemonTestEnv() {
 
 std::string DaemonTestEnv::FixtureDir() { return std::string(IDB_SOURCE_DIR) + "/tests/unit/daemon/fixtures"; }
 
-void DaemonTestEnv::WriteConfig(const std::string& rules, const std::string& daemon_extra) {
+void DaemonTestEnv::WriteConfig(const std::string& rules, const std::string& daemon_extra,
+                                const std::string& store_extra) {
   std::ostringstream os;
   const std::string fx = FixtureDir();
   os << "version: 1\n"
@@ -39,8 +40,10 @@ void DaemonTestEnv::WriteConfig(const std::string& rules, const std::string& dae
      << "  profiles: " << fx << "/profiles.yaml\n"
      << "  rules: " << fx << "/" << rules << "\n"
      << "store:\n"
-     << "  path: " << store_path_ << "\n"
-     << "daemon:\n";
+     << "  path: " << store_path_ << "\n";
+  std::istringstream store_lines(store_extra);
+  for (std::string line; std::getline(store_lines, line);) os << "  " << line << "\n";
+  os << "daemon:\n";
   // Defaults for the tests, unless daemon_extra sets the key itself.
   const std::pair<const char*, std::string> defaults[] = {{"socket", socket_path_},
                                                           {"socket_mode", "\"0660\""},

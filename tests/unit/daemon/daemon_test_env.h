@@ -35,8 +35,10 @@ class DaemonTestEnv {
   static std::string FixtureDir();
 
   // (Re)writes the config. `rules` is a fixture file name; `daemon_extra` is
-  // appended (indented) to the daemon: section, e.g. "allowed_uids: [0]\n".
-  void WriteConfig(const std::string& rules = "rules.yaml", const std::string& daemon_extra = "");
+  // appended (indented) to the daemon: section, e.g. "allowed_uids: [0]\n";
+  // `store_extra` likewise to the store: section ("history_queue_rows: 8\n").
+  void WriteConfig(const std::string& rules = "rules.yaml", const std::string& daemon_extra = "",
+                   const std::string& store_extra = "");
   // Writes arbitrary text as the config (for broken-config tests).
   void WriteRawConfig(const std::string& text);
   // Local admin with the cheap test hash (kTestPbkdf2Iterations).

@@ -1,5 +1,6 @@
 // login_history_writer_test.cc — group commit of login history: order per
-// producer, drain on Stop, bounded queue, store failures reported not fatal.
+// producer, drain on Stop, bounded queue refusing admission (never dropping),
+// failed commits kept and retried in order, before_answer durability.
 // Runs under TSan too (label tsan).
 #include "daemon/login_history_writer.h"
 
@@ -122,7 +123,10 @@ TEST(LoginHistoryWriter, RowsFromConcurrentProducersArriveInOrderPerProducerAfte
   std::vector<std::thread> producers;
   for (int p = 0; p < kProducers; ++p)
     producers.emplace_back([&, p] {
-      for (int i = 0; i < kRows; ++i) writer.Enqueue(Row("user" + std::to_string(p), i));
+      for (int i = 0; i < kRows; ++i) {
+        while (!writer.Admit()) std::this_thread::yield();  // a full queue refuses; the caller would deny
+        writer.Enqueue(Row("user" + std::to_string(p), i), /*admitted=*/true);
+      }
     });
   for (auto& t : producers) t.join();
   writer.Stop();
@@ -179,67 +183,171 @@ TEST(LoginHistoryWriter, FullBatchCommitsWithoutWaitingForTheDelay) {
   writer.Stop();
 }
 
-TEST(LoginHistoryWriter, FullQueueBlocksTheProducerInsteadOfDropping) {
+TEST(LoginHistoryWriter, FullQueueRefusesAdmissionButKeepsEveryRow) {
   FakeStore store;
   store.Close();  // the first commit hangs until Open()
   LoginHistoryWriter::Options opt;
-  opt.max_queue = 2;
+  opt.max_queue = 3;
+  opt.refusal_reserve = 2;
   opt.batch_rows = 1;
   opt.max_delay = std::chrono::milliseconds(0);
   LoginHistoryWriter writer(store, opt, nullptr);
-  writer.Enqueue(Row("dave", 0));  // taken by the writer, which then blocks in the store
-  std::atomic<int> done{0};
-  std::thread producer([&] {
-    for (int i = 1; i <= 4; ++i) {
-      writer.Enqueue(Row("dave", i));
-      done.fetch_add(1);
-    }
-  });
-  // The producer cannot get past the bound while the store is stuck: at most
-  // max_queue rows fit, plus at most one more if the writer had not yet taken
-  // row 0 off the queue when the producer started (seen under ASan). A writer
-  // that drops or does not bound would let all 4 through.
-  for (int spin = 0; spin < 200 && done.load() < 2; ++spin) std::this_thread::yield();
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // give a wrong implementation time to overrun
-  EXPECT_LE(done.load(), 3);
+  int admitted = 0;
+  for (int i = 0; i < 10; ++i) {
+    if (!writer.Admit()) break;
+    writer.Enqueue(Row("dave", i), /*admitted=*/true);
+    ++admitted;
+  }
+  EXPECT_EQ(admitted, 3) << "the bound is max_queue rows";
+  EXPECT_FALSE(writer.Admit());
+  // Refusals while full: two fit the reserve, the rest are counted.
+  for (int i = 0; i < 5; ++i) {
+    LoginRecord r = Row("refused", i);
+    r.success = false;
+    r.reason = kHistoryUnavailableReason;
+    writer.Enqueue(r, /*admitted=*/false);
+  }
+  EXPECT_EQ(writer.backlog().unrecorded_refusals, 3u);
   store.Open();
-  producer.join();
+  writer.Flush();
   writer.Stop();
   std::lock_guard<std::mutex> lock(store.mu);
-  EXPECT_EQ(store.rows.size(), 5u);
+  ASSERT_EQ(store.rows.size(), 6u) << "3 admitted + 2 reserved refusals + 1 summary";
+  EXPECT_EQ(store.rows[0].user, "dave");
+  EXPECT_EQ(store.rows[3].user, "refused");
+  EXPECT_EQ(store.rows[5].reason, kHistoryUnavailableReason);
+  EXPECT_NE(store.rows[5].detail.find("3 further logins were refused"), std::string::npos) << store.rows[5].detail;
+  EXPECT_EQ(writer.failed_rows(), 0u);
 }
 
-TEST(LoginHistoryWriter, FailingStoreIsReportedAndCountedNotFatal) {
+TEST(LoginHistoryWriter, FailedCommitKeepsItsRowsAndRetriesThemInOrder) {
   FakeStore store;
   store.fail = true;
   std::mutex mu;
   std::vector<std::string> errors;
-  size_t lost = 0;
+  bool lost = false;
   LoginHistoryWriter::Options opt;
   opt.max_delay = std::chrono::milliseconds(1);
-  LoginHistoryWriter writer(store, opt, [&](const Status& s, size_t rows) {
+  opt.retry_min = std::chrono::milliseconds(1);
+  opt.retry_max = std::chrono::milliseconds(5);
+  LoginHistoryWriter writer(store, opt, [&](const Status& s, size_t, bool gave_up) {
     std::lock_guard<std::mutex> lock(mu);
     errors.push_back(s.ToString());
-    lost += rows;
+    lost = lost || gave_up;
   });
-  writer.Enqueue(Row("erin", 0));
-  writer.Enqueue(Row("erin", 1));
-  writer.Flush();
+  ASSERT_TRUE(writer.Admit());
+  writer.Enqueue(Row("erin", 0), true);
+  ASSERT_TRUE(writer.Admit());
+  writer.Enqueue(Row("erin", 1), true);
+  writer.Flush();  // returns after a failed attempt
+  EXPECT_TRUE(writer.backlog().failing);
+  EXPECT_EQ(writer.backlog().queued_rows, 2u);
+  ASSERT_TRUE(writer.Admit());
+  writer.Enqueue(Row("erin", 2), true);  // queued behind the failed rows
   {
     std::lock_guard<std::mutex> lock(store.mu);
     store.fail = false;
   }
-  writer.Enqueue(Row("erin", 2));  // the writer keeps going after an error
+  // Recovery: the retry writes everything, oldest first (poll, no sleep verdict).
+  for (int i = 0; i < 2000 && writer.committed_rows() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   writer.Stop();
   std::lock_guard<std::mutex> lock(mu);
   ASSERT_FALSE(errors.empty());
   EXPECT_NE(errors[0].find("login history"), std::string::npos);
   EXPECT_NE(errors[0].find("disk full"), std::string::npos);
-  EXPECT_EQ(lost, 2u);
-  EXPECT_EQ(writer.failed_rows(), 2u);
-  EXPECT_EQ(writer.committed_rows(), 1u);
+  EXPECT_FALSE(lost);
+  EXPECT_EQ(writer.failed_rows(), 0u);
+  EXPECT_GE(writer.failed_commits(), 1u);
+  EXPECT_FALSE(writer.backlog().failing);
   std::lock_guard<std::mutex> slock(store.mu);
-  EXPECT_EQ(store.rows.size(), 1u);
+  ASSERT_EQ(store.rows.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(store.rows[i].detail, std::to_string(i));
+}
+
+TEST(LoginHistoryWriter, StopWithTheStoreStillFailingReportsTheRowsLost) {
+  FakeStore store;
+  store.fail = true;
+  size_t lost_rows = 0;
+  LoginHistoryWriter::Options opt;
+  opt.max_delay = std::chrono::milliseconds(1);
+  LoginHistoryWriter writer(store, opt, [&](const Status&, size_t rows, bool lost) {
+    if (lost) lost_rows += rows;
+  });
+  ASSERT_TRUE(writer.Admit());
+  writer.Enqueue(Row("gina", 0), true);
+  writer.Stop();
+  EXPECT_EQ(lost_rows, 1u);
+  EXPECT_EQ(writer.failed_rows(), 1u);
+}
+
+TEST(LoginHistoryWriter, BeforeAnswerLoginIsRefusedWhenStopGivesItsRowUp) {
+  FakeStore store;
+  store.fail = true;
+  LoginHistoryWriter::Options opt;
+  opt.mode = LoginHistoryWriter::CommitMode::kBeforeAnswer;
+  opt.retry_min = std::chrono::hours(1);  // no retry before Stop()
+  LoginHistoryWriter writer(store, opt, nullptr);
+  ASSERT_TRUE(writer.Admit());
+  const uint64_t first = writer.Enqueue(Row("jane", 0), true);
+  EXPECT_FALSE(writer.WaitDurable(first).ok());
+  writer.Stop();  // gives the queued row up
+  writer.Enqueue(Row("jane", 1), true);  // after Stop: written synchronously, fails
+  const uint64_t late = writer.Enqueue(Row("jane", 2), true);
+  EXPECT_EQ(late, LoginHistoryWriter::kNotDurable);
+  EXPECT_FALSE(writer.WaitDurable(late).ok());
+}
+
+TEST(LoginHistoryWriter, BeforeAnswerReturnsOnlyOnceTheRowIsCommitted) {
+  FakeStore store;
+  store.Close();
+  LoginHistoryWriter::Options opt;
+  opt.mode = LoginHistoryWriter::CommitMode::kBeforeAnswer;
+  opt.max_delay = std::chrono::hours(1);  // ignored in this mode: commit at once
+  LoginHistoryWriter writer(store, opt, nullptr);
+  ASSERT_TRUE(writer.Admit());
+  const uint64_t ticket = writer.Enqueue(Row("hank", 0), true);
+  std::atomic<bool> answered{false};
+  Status result = Internal("not set");
+  std::thread login([&] {
+    result = writer.WaitDurable(ticket);
+    answered = true;
+  });
+  // The writer is stuck in the store: the login must not be answered.
+  for (int i = 0; i < 50; ++i) std::this_thread::yield();
+  EXPECT_FALSE(answered.load());
+  store.Open();
+  login.join();
+  EXPECT_TRUE(result.ok()) << result.ToString();
+  std::lock_guard<std::mutex> lock(store.mu);
+  ASSERT_EQ(store.rows.size(), 1u);
+  EXPECT_TRUE(store.rows[0].success);
+  writer.Stop();
+}
+
+TEST(LoginHistoryWriter, BeforeAnswerFailedCommitRefusesTheLoginAndRecordsTheRefusalLater) {
+  FakeStore store;
+  store.fail = true;
+  LoginHistoryWriter::Options opt;
+  opt.mode = LoginHistoryWriter::CommitMode::kBeforeAnswer;
+  opt.retry_min = std::chrono::milliseconds(1);
+  opt.retry_max = std::chrono::milliseconds(5);
+  LoginHistoryWriter writer(store, opt, nullptr);
+  ASSERT_TRUE(writer.Admit());
+  const uint64_t ticket = writer.Enqueue(Row("ivan", 0), true);
+  Status s = writer.WaitDurable(ticket);
+  EXPECT_EQ(s.code(), ErrorCode::kUnavailable);
+  EXPECT_NE(s.message().find("disk full"), std::string::npos);
+  EXPECT_FALSE(writer.Admit()) << "while commits fail, before_answer refuses at once";
+  {
+    std::lock_guard<std::mutex> lock(store.mu);
+    store.fail = false;
+  }
+  for (int i = 0; i < 2000 && writer.committed_rows() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  writer.Stop();
+  std::lock_guard<std::mutex> lock(store.mu);
+  ASSERT_EQ(store.rows.size(), 1u);
+  EXPECT_FALSE(store.rows[0].success);
+  EXPECT_EQ(store.rows[0].reason, kHistoryUnavailableReason);
 }
 
 TEST(LoginHistoryWriter, EnqueueAfterStopIsWrittenNotLost) {

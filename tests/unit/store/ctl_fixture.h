@@ -65,6 +65,9 @@ class CtlTest : public ::testing::Test {
   void SetUp() override {
     store_ = dir_.File("idb.db");
     config_ = WriteConfig("idbridge.yaml", "rules-old.yaml", kRulesOld, store_);
+    // Write commands never create a store: make it as an admin would.
+    CtlResult init = Ctl({"init"});
+    ASSERT_EQ(init.code, 0) << init.err;
   }
 
   // Writes a config using the shipped catalog/profiles and `rules` text.

@@ -336,8 +336,13 @@ TEST_F(CtlTest, LocalAdminPasswordFromStdinIsHashedSlowly) {
 }
 
 TEST_F(CtlTest, NoLocalAdminByDefaultAndEmptyPasswordRefused) {
-  ASSERT_EQ(Ctl({"override", "list"}).code, 2);  // no store yet: read commands do not create it
-  ASSERT_EQ(Ctl({"limits", "set", "--user", "x", "--locations", "A"}).code, 0);
+  ASSERT_TRUE(std::filesystem::remove(store_));
+  ASSERT_EQ(Ctl({"override", "list"}).code, 2);  // no store: read commands do not create it
+  auto silent = Ctl({"limits", "set", "--user", "x", "--locations", "A"});
+  EXPECT_EQ(silent.code, 2);  // nor do write commands, unless told to
+  EXPECT_CONTAINS(silent.err, "idbridgectl init");
+  EXPECT_FALSE(std::filesystem::exists(store_));
+  ASSERT_EQ(Ctl({"limits", "set", "--user", "x", "--locations", "A", "--create"}).code, 0);
   EXPECT_CONTAINS(Ctl({"local-admin", "list"}).out, "no local administrator");
   EXPECT_EQ(Ctl({"local-admin", "set", "--user", "breakglass"}, "\n").code, 2);
   EXPECT_EQ(Ctl({"local-admin", "set", "--user", "breakglass"}, "").code, 2);
@@ -358,9 +363,10 @@ TEST_F(CtlTest, DamagedStoreGivesAClearErrorAndNonZeroExit) {
 
 TEST_F(CtlTest, StoreOptionOverridesTheConfiguredPath) {
   const std::string other = dir_.File("other.db");
-  ASSERT_EQ(Ctl({"override", "grant", "--user", "alice", "--perm", "vendors.view", "--store", other}).code, 0);
+  ASSERT_EQ(Ctl({"override", "grant", "--user", "alice", "--perm", "vendors.view", "--store", other, "--create"}).code,
+            0);
   EXPECT_TRUE(std::filesystem::exists(other));
-  EXPECT_FALSE(std::filesystem::exists(store_));
+  EXPECT_CONTAINS(Ctl({"override", "list"}).out, "no overrides");
   // --store alone (no config) works for commands that need no catalog.
   auto r = Run({"override", "list", "--store", other});
   EXPECT_EQ(r.code, 0) << r.err;
@@ -368,10 +374,30 @@ TEST_F(CtlTest, StoreOptionOverridesTheConfiguredPath) {
 }
 
 TEST_F(CtlTest, GrantWithoutALoadableConfigIsRefused) {
+  ASSERT_TRUE(std::filesystem::remove(store_));
   auto r = Run({"override", "grant", "--user", "a", "--perm", "vendors.view", "--store", store_, "--config",
-                dir_.File("missing.yaml")});
+                dir_.File("missing.yaml"), "--create"});
   EXPECT_EQ(r.code, 2);
   EXPECT_FALSE(std::filesystem::exists(store_));
+}
+
+TEST_F(CtlTest, InitCreatesTheStoreOnceAndWriteCommandsNeverDoSilently) {
+  ASSERT_TRUE(std::filesystem::remove(store_));
+  auto grant = Ctl({"override", "grant", "--user", "alice", "--perm", "vendors.view"});
+  EXPECT_EQ(grant.code, 2);
+  EXPECT_CONTAINS(grant.err, "does not exist");
+  EXPECT_FALSE(std::filesystem::exists(store_));
+  auto admin = Ctl({"local-admin", "set", "--user", "breakglass"}, "Correct-Horse-42\n");
+  EXPECT_EQ(admin.code, 2);
+  EXPECT_FALSE(std::filesystem::exists(store_));
+  auto init = Ctl({"init"});
+  ASSERT_EQ(init.code, 0) << init.err;
+  EXPECT_CONTAINS(init.out, "created an empty store");
+  ASSERT_EQ(Ctl({"override", "grant", "--user", "alice", "--perm", "vendors.view"}).code, 0);
+  auto again = Ctl({"init"});
+  EXPECT_EQ(again.code, 0);
+  EXPECT_CONTAINS(again.out, "already exists; left unchanged (1 security-log entries)");
+  EXPECT_CONTAINS(Ctl({"override", "list"}).out, "alice");
 }
 
 class CtlDiffTest : public CtlTest {

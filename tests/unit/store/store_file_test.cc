@@ -107,6 +107,45 @@ TEST(StoreFile, ReopenKeepsData) {
   EXPECT_TRUE((*s)->VerifySecurityLog()->ok);
 }
 
+TEST(StoreFile, RemovedFileRefusesEveryWriteAndComesBackWithTheSameFile) {
+  TempDir dir;
+  const std::string path = dir.File("idb.db"), aside = dir.File("aside.db");
+  auto s = OpenSqliteStore(path);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->CheckStoreFile().ok());
+  ASSERT_EQ(::rename(path.c_str(), aside.c_str()), 0);
+  Status check = (*s)->CheckStoreFile();
+  EXPECT_EQ(check.code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(check.message().find("was removed while in use"), std::string::npos) << check.ToString();
+  auto entry = (*s)->AppendSecurityEvent({kActor, "config.reload", "f", "null", "null"}, T("2026-06-02"));
+  EXPECT_EQ(entry.status().code(), ErrorCode::kFailedPrecondition);
+  LoginRecord r;
+  r.user = "alice";
+  EXPECT_EQ((*s)->RecordLogins({r}).code(), ErrorCode::kFailedPrecondition);
+  EXPECT_FALSE(std::filesystem::exists(path)) << "nothing may recreate the file";
+  ASSERT_EQ(::rename(aside.c_str(), path.c_str()), 0);
+  EXPECT_TRUE((*s)->CheckStoreFile().ok());
+  EXPECT_TRUE((*s)->AppendSecurityEvent({kActor, "config.reload", "f", "null", "null"}, T("2026-06-02")).ok());
+}
+
+TEST(StoreFile, ReplacedFileRefusesEveryWrite) {
+  TempDir dir;
+  const std::string path = dir.File("idb.db"), other = dir.File("other.db");
+  auto s = OpenSqliteStore(path);
+  ASSERT_TRUE(s.ok());
+  { ASSERT_TRUE(OpenSqliteStore(other).ok()); }
+  ASSERT_EQ(::rename(other.c_str(), path.c_str()), 0);
+  Status check = (*s)->CheckStoreFile();
+  EXPECT_NE(check.message().find("was replaced by another file"), std::string::npos) << check.ToString();
+  NewOverride o;
+  o.user = "alice";
+  o.permission = "reports.view";
+  EXPECT_EQ((*s)->AddOverride(o, kActor, T("2026-06-02")).status().code(), ErrorCode::kFailedPrecondition);
+  auto fresh = OpenSqliteStore(path);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ((*fresh)->VerifySecurityLog()->entries, 0);
+}
+
 TEST(StoreFile, NewerSchemaIsRefusedWithAClearError) {
   TempDir dir;
   { ASSERT_TRUE(OpenSqliteStore(dir.File("idb.db")).ok()); }
