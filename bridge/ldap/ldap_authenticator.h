@@ -56,6 +56,15 @@ class LdapAuthenticator final : public Authenticator {
   // Service-account read of the user's groups and claims. kNotFound: gone;
   // kPermissionDenied: disabled/locked/expired; kUnavailable: no server.
   Result<Identity> Lookup(const std::string& user) override;
+  // The user's own password change (old password required), refused unless
+  // every server is reached through TLS (ldaps:// or start_tls): AD by the
+  // unicodePwd delete-old/add-new modify done with the service account (so it
+  // works for expired and must-change accounts; AD checks the old password),
+  // OpenLDAP by the password modify extended operation (RFC 3062) bound as the
+  // user (ppolicy lets a must-change user do exactly that). The directory's
+  // policy refusals come back as kPolicy* with a sentence for the user. The
+  // throttle applies as for logins; a success forgets cached credentials.
+  PasswordChangeOutcome ChangePassword(const PasswordChangeRequest& request) override;
 
   // For `idbridgectl check --live`: does each DN exist (base-scope read with
   // the service account)? kUnavailable when no server can be asked.
@@ -83,6 +92,10 @@ class LdapAuthenticator final : public Authenticator {
   AuthOutcome Fail(LoginFailure f, std::string detail, const LoginRequest& request, bool count_for_throttle);
   std::vector<std::string> UserAttributes() const;
   ConnectOptions BaseOptions() const;
+  bool AllServersUseTls() const;
+  PasswordChangeOutcome ChangeFail(PasswordChangeFailure f, std::string detail, const PasswordChangeRequest& request);
+  PasswordChangeOutcome ChangeOnActiveDirectory(const Found& found, const PasswordChangeRequest& request);
+  PasswordChangeOutcome ChangeOnOpenLdap(const std::string& user_dn, const PasswordChangeRequest& request);
 
   const DirectoryConfig config_;
   const Clock clock_;

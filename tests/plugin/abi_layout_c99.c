@@ -17,6 +17,7 @@ ABI_ASSERT(permission_size, sizeof(idb_permission) == 40);
 ABI_ASSERT(permission_list_size, sizeof(idb_permission_list) == 24);
 ABI_ASSERT(session_info_size, sizeof(idb_session_info) == 48);
 ABI_ASSERT(flow_info_size, sizeof(idb_flow_info) == 48);
+ABI_ASSERT(password_change_size, sizeof(idb_password_change) == 40);
 ABI_ASSERT(ok_is_zero, IDB_OK == 0);
 
 /* Every (struct, member) offset and size as C sees it, in a fixed order. */
@@ -38,6 +39,9 @@ size_t abi_c99_layout(size_t *out, size_t cap) {
       sizeof(idb_flow_info), offsetof(idb_flow_info, struct_size), offsetof(idb_flow_info, user_code),
       offsetof(idb_flow_info, verification_uri), offsetof(idb_flow_info, verification_uri_complete),
       offsetof(idb_flow_info, interval_s), offsetof(idb_flow_info, expires_unix),
+      sizeof(idb_password_change), offsetof(idb_password_change, struct_size), offsetof(idb_password_change, user),
+      offsetof(idb_password_change, old_password), offsetof(idb_password_change, new_password),
+      offsetof(idb_password_change, client_address),
   };
   size_t n = sizeof(v) / sizeof(v[0]);
   for (size_t i = 0; i < n && i < cap; ++i) out[i] = v[i];
@@ -48,4 +52,10 @@ size_t abi_c99_layout(size_t *out, size_t cap) {
 size_t abi_c99_options_init_size(void) {
   idb_client_options o = IDB_CLIENT_OPTIONS_INIT;
   return o.struct_size;
+}
+
+/* The password change initialiser must compile in C and fill struct_size. */
+size_t abi_c99_password_change_init_size(void) {
+  idb_password_change r = IDB_PASSWORD_CHANGE_INIT;
+  return r.struct_size;
 }

@@ -11,6 +11,7 @@
 
 extern "C" size_t abi_c99_layout(size_t* out, size_t cap);
 extern "C" size_t abi_c99_options_init_size(void);
+extern "C" size_t abi_c99_password_change_init_size(void);
 
 namespace {
 
@@ -33,6 +34,9 @@ std::vector<size_t> CxxLayout() {
       sizeof(idb_flow_info), offsetof(idb_flow_info, struct_size), offsetof(idb_flow_info, user_code),
       offsetof(idb_flow_info, verification_uri), offsetof(idb_flow_info, verification_uri_complete),
       offsetof(idb_flow_info, interval_s), offsetof(idb_flow_info, expires_unix),
+      sizeof(idb_password_change), offsetof(idb_password_change, struct_size), offsetof(idb_password_change, user),
+      offsetof(idb_password_change, old_password), offsetof(idb_password_change, new_password),
+      offsetof(idb_password_change, client_address),
   };
 }
 
@@ -44,6 +48,7 @@ const std::vector<size_t> kFrozen = {
     24, 0, 8, 16,              // idb_permission_list
     48, 0, 8, 16, 24, 32, 40,  // idb_session_info
     48, 0, 8, 16, 24, 32, 40,  // idb_flow_info
+    40, 0, 8, 16, 24, 32,      // idb_password_change
 };
 
 TEST(AbiLayout, CxxLayoutMatchesTheFrozenLayout) { EXPECT_EQ(CxxLayout(), kFrozen); }
@@ -81,6 +86,14 @@ TEST(AbiLayout, StatusCodesNeverChangeValue) {
   EXPECT_EQ(IDB_E_PERMISSION_DENIED, 16);
   EXPECT_EQ(IDB_E_TOKEN_INVALID, 17);
   EXPECT_EQ(IDB_E_PROTOCOL, 18);
+  EXPECT_EQ(IDB_E_PASSWORD_POLICY, 19);
+}
+
+TEST(AbiLayout, PasswordChangeInitialiserSetsStructSize) {
+  EXPECT_EQ(abi_c99_password_change_init_size(), sizeof(idb_password_change));
+  idb_password_change r = IDB_PASSWORD_CHANGE_INIT;
+  EXPECT_EQ(r.struct_size, sizeof(idb_password_change));
+  EXPECT_EQ(r.client_address, nullptr);
 }
 
 TEST(AbiLayout, CheckAnswersAndScopeKindsNeverChangeValue) {
