@@ -252,15 +252,15 @@ AuthOutcome LdapAuthenticator::Authenticate(const LoginRequest& request) {
         char hex[16];
         snprintf(hex, sizeof hex, "%x", *code);
         detail += ", AD data " + std::string(hex);
+      } else if (LoginFailure state = AccountStateFromEntry(found.entry.attrs, clock_()); state != LoginFailure::kNone) {
+        f = state;
+        detail += ", account state from the directory entry";
       } else if (br.policy_error == PP_passwordExpired) {
         f = LoginFailure::kPasswordExpired;
         detail += ", ppolicy: password expired";
       } else if (br.policy_error == PP_accountLocked) {
         f = LoginFailure::kAccountLocked;
         detail += ", ppolicy: account locked";
-      } else if (LoginFailure state = AccountStateFromEntry(found.entry.attrs, clock_()); state != LoginFailure::kNone) {
-        f = state;
-        detail += ", account state from the directory entry";
       }
       if (f != LoginFailure::kBadCredentials && f != LoginFailure::kUnknownUser && cache_) cache_->Forget(cache_key);
       const bool guess = f == LoginFailure::kBadCredentials || f == LoginFailure::kUnknownUser;
