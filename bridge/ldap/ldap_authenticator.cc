@@ -359,7 +359,9 @@ PasswordChangeFailure FromAdChangeRefusal(const OperationResult& r) {
     return PasswordChangeFailure::kBadCredentials;
   }
   if (d.find("too short") != std::string::npos) return PasswordChangeFailure::kPolicyTooShort;
-  if (d.find("history") != std::string::npos) return PasswordChangeFailure::kPolicyInHistory;
+  if (d.find("history") != std::string::npos || d.find("already used") != std::string::npos) {
+    return PasswordChangeFailure::kPolicyInHistory;
+  }
   if (d.find("complexity") != std::string::npos) return PasswordChangeFailure::kPolicyComplexity;
   if (d.find("too young") != std::string::npos) return PasswordChangeFailure::kPolicyTooYoung;
   if (r.ldap_code == LDAP_CONSTRAINT_VIOLATION || d.find("0000052d") != std::string::npos) {
