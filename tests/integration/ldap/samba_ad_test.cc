@@ -227,21 +227,17 @@ class SambaPasswordChange : public SambaAd {
     return r;
   }
   // Sets the domain's maximum password age (seconds; 0 = the provisioning
-  // default of 42 days) straight in sam.ldb, as samba-tool does, but below
+  // default of 42 days) as Administrator through the running DC, below
   // samba-tool's one-day unit: no client may back-date pwdLastSet, so a
   // password is made "expired" by shortening the domain's maximum age.
   static Status SetMaxPasswordAge(int64_t seconds) {
     const int64_t ticks = seconds == 0 ? -36288000000000LL : -seconds * 10000000;
-    const std::string script =
-        "import sys, ldb\n"
-        "from samba.samdb import SamDB\nfrom samba.param import LoadParm\nfrom samba.auth import system_session\n"
-        "lp = LoadParm(); lp.load(sys.argv[1])\n"
-        "db = SamDB(url=sys.argv[2], session_info=system_session(), lp=lp)\n"
-        "m = ldb.Message(); m.dn = ldb.Dn(db, db.domain_dn())\n"
-        "m['maxPwdAge'] = ldb.MessageElement(sys.argv[3], ldb.FLAG_MOD_REPLACE, 'maxPwdAge')\n"
-        "db.modify(m)\n";
-    auto r = idb::testing::RunCommand({"/usr/bin/python3", "-c", script, g_dc->dir() + "/etc/smb.conf",
-                                       g_dc->dir() + "/private/sam.ldb", std::to_string(ticks)});
+    const std::string ldif = "dn: " + g_dc->base_dn() + "\nchangetype: modify\nreplace: maxPwdAge\nmaxPwdAge: " +
+                             std::to_string(ticks) + "\n";
+    auto r = idb::testing::RunCommand({"env", "LDAPTLS_CACERT=" + g_dc->ca_file(), "ldapmodify", "-x", "-H",
+                                       g_dc->ldaps_uri(), "-D", "Administrator@fleet.test", "-w",
+                                       g_dc->admin_password()},
+                                      ldif);
     if (r.exit_code != 0) return Internal("cannot set maxPwdAge: " + r.output);
     return Status::Ok();
   }
