@@ -12,7 +12,9 @@
 //     value RFC 4515-escaped) — or, with user_bind_template, bind directly;
 //  3. bind as the user on a separate pool of connections that never search;
 //  4. map a refused bind precisely: AD "data 52e/525/530/531/532/533/701/773/
-//     775", OpenLDAP ppolicy pwdAccountLockedTime; unknown user and wrong
+//     775", OpenLDAP ppolicy pwdAccountLockedTime and the ppolicy response
+//     control (expired; must change after a reset, which refuses even a bind
+//     that succeeded); unknown user and wrong
 //     password are both kBadCredentials publicly (history gets kUnknownUser);
 //  5. read groups (group_resolver.h) and claims; update throttle and the
 //     offline credential cache.

@@ -226,19 +226,27 @@ class SambaPasswordChange : public SambaAd {
     r.client = "samba-test";
     return r;
   }
-  // Sets the domain's maximum password age (seconds; 0 = the provisioning
-  // default of 42 days) as Administrator through the running DC, below
-  // samba-tool's one-day unit: no client may back-date pwdLastSet, so a
-  // password is made "expired" by shortening the domain's maximum age.
-  static Status SetMaxPasswordAge(int64_t seconds) {
-    const int64_t ticks = seconds == 0 ? -36288000000000LL : -seconds * 10000000;
-    const std::string ldif = "dn: " + g_dc->base_dn() + "\nchangetype: modify\nreplace: maxPwdAge\nmaxPwdAge: " +
-                             std::to_string(ticks) + "\n";
-    auto r = idb::testing::RunCommand({"env", "LDAPTLS_CACERT=" + g_dc->ca_file(), "ldapmodify", "-x", "-H",
-                                       g_dc->ldaps_uri(), "-D", "Administrator@fleet.test", "-w",
-                                       g_dc->admin_password()},
-                                      ldif);
-    if (r.exit_code != 0) return Internal("cannot set maxPwdAge: " + r.output);
+  // Makes the user's password older than the domain's maximum age (42 days):
+  // pwdLastSet written straight into sam.ldb, past Samba's password_hash
+  // module (no LDAP client may set it to anything but 0 or -1). Samba reads
+  // pwdLastSet at every bind, so the running DC sees it.
+  static Status AgePassword(const std::string& user) {
+    const int64_t old_unix = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count() - 100 * 86400;
+    const int64_t filetime = old_unix * 10000000 + 116444736000000000LL;
+    const std::string script =
+        "import sys, ldb\n"
+        "from samba import dsdb\nfrom samba.samdb import SamDB\nfrom samba.param import LoadParm\n"
+        "from samba.auth import system_session\n"
+        "lp = LoadParm(); lp.load(sys.argv[1])\n"
+        "db = SamDB(url=sys.argv[2], session_info=system_session(), lp=lp)\n"
+        "res = db.search(base=db.domain_dn(), expression='(sAMAccountName=%s)' % sys.argv[3], attrs=['dn'])\n"
+        "m = ldb.Message(); m.dn = res[0].dn\n"
+        "m['pwdLastSet'] = ldb.MessageElement(sys.argv[4], ldb.FLAG_MOD_REPLACE, 'pwdLastSet')\n"
+        "db.modify(m, controls=['local_oid:%s:0' % dsdb.DSDB_CONTROL_BYPASS_PASSWORD_HASH_OID])\n";
+    auto r = idb::testing::RunCommand({"/usr/bin/python3", "-c", script, g_dc->dir() + "/etc/smb.conf",
+                                       g_dc->dir() + "/private/sam.ldb", user, std::to_string(filetime)});
+    if (r.exit_code != 0) return Internal("cannot age the password: " + r.output);
     return Status::Ok();
   }
 };
@@ -260,21 +268,13 @@ TEST_F(SambaPasswordChange, MustChangeAccount773ChangesThenSignsIn) {
 
 TEST_F(SambaPasswordChange, ExpiredPassword532ChangesThenSignsIn) {
   const std::string u = NewUser("pwc-expired");
-  ASSERT_TRUE(SetMaxPasswordAge(1).ok());
-  struct Restore {
-    ~Restore() { EXPECT_TRUE(SetMaxPasswordAge(0).ok()); }
-  } restore;
+  Status aged = AgePassword(u);
+  ASSERT_TRUE(aged.ok()) << aged.ToString();
   auto a = Make(Config());
-  // Wait (generous deadline) until the one-second maximum age has passed.
-  AuthOutcome before;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  do {
-    before = a->Authenticate(Login(u, kPw));
-  } while (before.failure != LoginFailure::kPasswordExpired && std::chrono::steady_clock::now() < deadline);
+  AuthOutcome before = a->Authenticate(Login(u, kPw));
   ASSERT_EQ(before.failure, LoginFailure::kPasswordExpired) << LoginFailureName(before.failure) << ": " << before.detail;
   PasswordChangeOutcome o = a->ChangePassword(Change(u, kPw, "Renewed-Pass-2025!"));
   ASSERT_TRUE(o.ok()) << PasswordChangeReason(o.failure) << ": " << o.detail;
-  ASSERT_TRUE(SetMaxPasswordAge(0).ok());
   AuthOutcome after = a->Authenticate(Login(u, "Renewed-Pass-2025!"));
   EXPECT_TRUE(after.ok()) << LoginFailureName(after.failure) << ": " << after.detail;
 }

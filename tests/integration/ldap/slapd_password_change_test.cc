@@ -18,7 +18,13 @@ std::string PolicyLdif() {
       "pwdMinLength: 8\npwdCheckQuality: 2\npwdInHistory: 3\n\n"
       "dn: cn=slow,ou=Policies,dc=fleet,dc=test\n"
       "objectClass: device\nobjectClass: pwdPolicy\ncn: slow\n"
-      "pwdAttribute: userPassword\npwdAllowUserChange: TRUE\npwdMinAge: 86400\n\n";
+      "pwdAttribute: userPassword\npwdAllowUserChange: TRUE\npwdMinAge: 86400\n\n"
+      "dn: cn=aging,ou=Policies,dc=fleet,dc=test\n"
+      "objectClass: device\nobjectClass: pwdPolicy\ncn: aging\n"
+      "pwdAttribute: userPassword\npwdAllowUserChange: TRUE\npwdMaxAge: 86400\npwdGraceAuthnLimit: 0\n\n"
+      "dn: uid=olga,ou=People,dc=fleet,dc=test\nobjectClass: inetOrgPerson\nuid: olga\ncn: olga\nsn: olga\n"
+      "userPassword: olga-old-pw1\npwdPolicySubentry: cn=aging,ou=Policies,dc=fleet,dc=test\n"
+      "pwdChangedTime: 20200101000000Z\n\n";
   struct U {
     const char* uid;
     const char* policy;
@@ -128,6 +134,15 @@ TEST_F(PasswordChange, WrongOldPasswordAndUnknownUserLookTheSamePublicly) {
   EXPECT_EQ(PasswordChangeHttpStatus(wrong.failure), PasswordChangeHttpStatus(unknown.failure));
   EXPECT_EQ(wrong.detail.find("not-the-password"), std::string::npos);
   EXPECT_TRUE(a->Authenticate(Login("gus", "gus-old-pw1")).ok());
+}
+
+TEST_F(PasswordChange, ExpiredWithoutGraceLoginsIsPasswordExpiredAndCannotBeChanged) {
+  auto a = MakeAuthenticator(Config());
+  AuthOutcome login = a->Authenticate(Login("olga", "olga-old-pw1"));
+  EXPECT_EQ(login.failure, LoginFailure::kPasswordExpired) << login.detail;
+  PasswordChangeOutcome o = a->ChangePassword(Change("olga", "olga-old-pw1", "Olga-New-Pw-2"));
+  EXPECT_EQ(o.failure, PasswordChangeFailure::kPasswordExpiredNoGrace) << o.detail;
+  EXPECT_STREQ(PasswordChangePublicCode(o.failure), "password_expired");
 }
 
 TEST_F(PasswordChange, EmptyPasswordsAreRefusedBeforeAnyBind) {
