@@ -247,7 +247,10 @@ Status Connection::ModifyPassword(const std::string& user_dn, const Secret& old_
   int msgid = 0;
   const int rc = ldap_passwd(ld_.get(), &user, &old_pw, &new_pw, server_ctrls, nullptr, &msgid);
   if (rc != LDAP_SUCCESS) return Classify(rc, "password modify");
-  IDB_RETURN_IF_ERROR(Finish(msgid, "password modify", result));
+  if (Status answered = Finish(msgid, "password modify", result); !answered.ok()) {
+    // Sent, but no answer: it may or may not have been made, so never retried elsewhere.
+    return DeadlineExceeded("password modify sent, but no answer came: " + answered.message());
+  }
   if (result->ldap_code == LDAP_SUCCESS) return Status::Ok();
   if (IsUnavailableCode(result->ldap_code)) return Classify(result->ldap_code, "password modify");
   return FailedPrecondition(std::string("password modify refused: ") + ldap_err2string(result->ldap_code));
@@ -325,7 +328,10 @@ Status Connection::ChangeAdPassword(const std::string& user_dn, const Secret& ol
   int msgid = 0;
   const int rc = ldap_modify_ext(ld_.get(), user_dn.c_str(), mods, nullptr, nullptr, &msgid);
   if (rc != LDAP_SUCCESS) return Classify(rc, "password change");
-  IDB_RETURN_IF_ERROR(Finish(msgid, "password change", result));
+  if (Status answered = Finish(msgid, "password change", result); !answered.ok()) {
+    // Sent, but no answer: it may or may not have been made, so never retried elsewhere.
+    return DeadlineExceeded("password change sent, but no answer came: " + answered.message());
+  }
   if (result->ldap_code == LDAP_SUCCESS) return Status::Ok();
   if (IsUnavailableCode(result->ldap_code)) return Classify(result->ldap_code, "password change");
   return FailedPrecondition(std::string("password change refused: ") + ldap_err2string(result->ldap_code));

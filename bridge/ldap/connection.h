@@ -76,7 +76,8 @@ class Connection {
   // names the entry; the old password is sent too, so a policy that demands it
   // is met), with the ppolicy request control. Ok: changed. kFailedPrecondition:
   // the server refused (code, diagnostic and PP_* error in *result).
-  // kUnavailable: the server could not be asked.
+  // kUnavailable: the request could not be sent. kDeadlineExceeded: sent, but
+  // no answer came (the change may have been made: do not retry elsewhere).
   Status ModifyPassword(const std::string& user_dn, const Secret& old_password, const Secret& new_password,
                         OperationResult* result);
 

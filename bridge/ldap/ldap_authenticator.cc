@@ -455,8 +455,8 @@ PasswordChangeOutcome LdapAuthenticator::ChangeOnOpenLdap(const std::string& use
     OperationResult r;
     Status changed = conn->ModifyPassword(user_dn, request.old_password, request.new_password, &r);
     if (changed.ok()) return PasswordChangeOutcome{};
-    if (changed.code() == ErrorCode::kUnavailable) {
-      // The server may or may not have changed it: never retry elsewhere.
+    if (changed.code() == ErrorCode::kUnavailable || changed.code() == ErrorCode::kDeadlineExceeded) {
+      // Never retried elsewhere: the server may have made the change.
       return ChangeFail(PasswordChangeFailure::kDirectoryUnavailable, changed.message(), request);
     }
     if (changed.code() != ErrorCode::kFailedPrecondition) {
