@@ -396,6 +396,26 @@ std::string Describe(const char* what, const OperationResult& r) {
 
 }  // namespace
 
+void LdapAuthenticator::SpendLikeAChange(const PasswordChangeRequest& request) {
+  // The same round trips a real change makes, on an entry that cannot exist,
+  // so an unknown name is not answered measurably sooner than a wrong password.
+  const std::string dn = "cn=idbridge-no-such-user-" + std::to_string(clock_().time_since_epoch().count()) + "," +
+                         config_.user_search_base;
+  OperationResult ignored;
+  if (config_.IsActiveDirectory()) {
+    auto lease = service_pool_->Acquire();
+    if (lease.ok()) (void)(*lease)->ChangeAdPassword(dn, request.old_password, request.new_password, &ignored);
+    return;
+  }
+  for (size_t i : servers_->Candidates()) {
+    ConnectOptions options = BaseOptions();
+    options.uri = servers_->uri(i);
+    auto conn = Connection::Open(options);
+    if (conn.ok()) (void)conn->Bind(dn, request.old_password, &ignored);
+    return;
+  }
+}
+
 PasswordChangeOutcome LdapAuthenticator::ChangeOnActiveDirectory(const Found& found,
                                                                  const PasswordChangeRequest& request) {
   OperationResult r;
@@ -519,6 +539,7 @@ PasswordChangeOutcome LdapAuthenticator::ChangePassword(const PasswordChangeRequ
       if (!f.ok()) {
         switch (f.status().code()) {
           case ErrorCode::kNotFound:
+            SpendLikeAChange(request);
             return finish(ChangeFail(PasswordChangeFailure::kUnknownUser, "no such user in " + config_.name, request));
           case ErrorCode::kUnavailable:
           case ErrorCode::kDeadlineExceeded:

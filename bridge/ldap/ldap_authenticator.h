@@ -98,6 +98,7 @@ class LdapAuthenticator final : public Authenticator {
   PasswordChangeOutcome ChangeFail(PasswordChangeFailure f, std::string detail, const PasswordChangeRequest& request);
   PasswordChangeOutcome ChangeOnActiveDirectory(const Found& found, const PasswordChangeRequest& request);
   PasswordChangeOutcome ChangeOnOpenLdap(const std::string& user_dn, const PasswordChangeRequest& request);
+  void SpendLikeAChange(const PasswordChangeRequest& request);
 
   const DirectoryConfig config_;
   const Clock clock_;
