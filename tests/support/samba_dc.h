@@ -41,8 +41,6 @@ class SambaDc {
   std::string base_dn() const { return "DC=fleet,DC=test"; }
   std::string realm() const { return "fleet.test"; }
   std::string netbios() const { return "FLEET"; }
-  // Administrator@fleet.test's password (random per instance).
-  const std::string& admin_password() const { return admin_password_; }
   // samba-tool against this DC's database (e.g. {"user", "disable", "bob"}).
   Status Tool(const std::vector<std::string>& args);
 
