@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
 
 #include "core/dn.h"
 #include "ldap/ad_account.h"
@@ -341,36 +340,6 @@ PasswordChangeOutcome LdapAuthenticator::ChangeFail(PasswordChangeFailure f, std
 
 namespace {
 
-// Samba: "check_password_restrictions: the password is too short. It should
-// be equal or longer than 7 characters!" → 7; 0 when absent.
-int MinLengthFrom(const std::string& diagnostic) {
-  const size_t at = diagnostic.find("longer than ");
-  if (at == std::string::npos) return 0;
-  return std::atoi(diagnostic.c_str() + at + 12);
-}
-
-// An AD refusal of the unicodePwd change → the precise result. Windows gives
-// 0000052D (ERROR_PASSWORD_RESTRICTION) for every policy refusal and 00000056
-// (ERROR_INVALID_PASSWORD) for a wrong old password; Samba adds which rule.
-PasswordChangeFailure FromAdChangeRefusal(const OperationResult& r) {
-  const std::string d = Lower(r.diagnostic);
-  if (d.find("0000056a") != std::string::npos || d.find("00000056:") != std::string::npos ||
-      d.find("old password") != std::string::npos) {
-    return PasswordChangeFailure::kBadCredentials;
-  }
-  if (d.find("too short") != std::string::npos) return PasswordChangeFailure::kPolicyTooShort;
-  if (d.find("history") != std::string::npos || d.find("already used") != std::string::npos) {
-    return PasswordChangeFailure::kPolicyInHistory;
-  }
-  if (d.find("complexity") != std::string::npos) return PasswordChangeFailure::kPolicyComplexity;
-  if (d.find("too young") != std::string::npos) return PasswordChangeFailure::kPolicyTooYoung;
-  if (r.ldap_code == LDAP_CONSTRAINT_VIOLATION || d.find("0000052d") != std::string::npos) {
-    return PasswordChangeFailure::kPolicyOther;
-  }
-  if (r.ldap_code == LDAP_INVALID_CREDENTIALS) return PasswordChangeFailure::kBadCredentials;
-  return PasswordChangeFailure::kInternal;
-}
-
 // An OpenLDAP refusal of the password modify → the precise result (ppolicy's
 // response control first, the result code otherwise).
 PasswordChangeFailure FromPasswordModifyRefusal(const OperationResult& r) {
@@ -437,9 +406,9 @@ PasswordChangeOutcome LdapAuthenticator::ChangeOnActiveDirectory(const Found& fo
   }
   PasswordChangeOutcome o;
   if (*done) return o;
-  PasswordChangeFailure f = FromAdChangeRefusal(r);
+  PasswordChangeFailure f = AdPasswordChangeRefusal(r.ldap_code, r.diagnostic);
   o = ChangeFail(f, Describe("AD password change", r), request);
-  if (f == PasswordChangeFailure::kPolicyTooShort) o.user_reason = PolicySentence(f, MinLengthFrom(r.diagnostic));
+  if (f == PasswordChangeFailure::kPolicyTooShort) o.user_reason = PolicySentence(f, AdMinimumPasswordLength(r.diagnostic));
   return o;
 }
 
