@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "auth/password_change.h"
 #include "common/secret.h"
 #include "core/identity.h"
 
@@ -76,6 +77,16 @@ class Authenticator {
   // daemon then keeps the session's decisions until they expire, marked stale).
   virtual Result<Identity> Lookup(const std::string& user) {
     return FailedPrecondition(name() + " cannot look users up without a login: " + user);
+  }
+  // Changes a user's password in the source (old password required). Returns
+  // kUnknownUser when this authenticator does not know the user (or cannot
+  // change passwords at all), so the daemon can try the next one.
+  virtual PasswordChangeOutcome ChangePassword(const PasswordChangeRequest& request) {
+    (void)request;
+    PasswordChangeOutcome o;
+    o.failure = PasswordChangeFailure::kUnknownUser;
+    o.detail = name() + " cannot change passwords";
+    return o;
   }
 };
 

@@ -738,4 +738,100 @@ std::string DaemonCore::MetricsText() const {
   return metrics_.Render(sessions_.Count());
 }
 
+Reply DaemonCore::ChangePassword(const std::string& user, Secret old_password, Secret new_password,
+                                 const std::string& typed_address, const std::string& application,
+                                 const Caller& caller) {
+  std::string client_address;
+  if (!typed_address.empty()) {
+    auto normalized = NormalizeClientAddress(typed_address);
+    if (!normalized.ok())
+      return ErrorReply(400, "bad_request", "'client_address' must be an IP address or a host name of at most 253 bytes");
+    client_address = *normalized;
+  }
+  std::string client = application.empty() ? caller.client : caller.client + " app=" + application;
+  if (!client_address.empty()) client += " addr=" + client_address;
+  PasswordChangeOutcome outcome;
+  if (old_password.empty() || new_password.empty()) {
+    outcome.failure = PasswordChangeFailure::kEmptyPassword;
+    return FinishPasswordChange(outcome, user, client);
+  }
+  if (user.empty() || user.size() > kMaxUserLength || user.find('\0') != std::string::npos) {
+    outcome.failure = PasswordChangeFailure::kInvalidUserName;
+    return FinishPasswordChange(outcome, user, client);
+  }
+  const auto rt = runtime();
+  PasswordChangeRequest request;
+  request.user = user;
+  request.old_password = std::move(old_password);
+  request.new_password = std::move(new_password);
+  request.client = client;
+  // An answer that says nothing about the user (unavailable, no TLS, cannot
+  // change) lets the next directory try; the first that knows the user decides.
+  std::optional<PasswordChangeOutcome> undecided;
+  for (const auto& auth : rt->auth->password) {
+    PasswordChangeOutcome o;
+    try {
+      o = auth->ChangePassword(request);
+    } catch (...) {
+      o.failure = PasswordChangeFailure::kInternal;
+      o.detail = auth->name() + " threw";
+    }
+    if (o.failure == PasswordChangeFailure::kUnknownUser && o.source.empty()) continue;
+    if (o.failure == PasswordChangeFailure::kUnknownUser || o.failure == PasswordChangeFailure::kDirectoryUnavailable ||
+        o.failure == PasswordChangeFailure::kTlsRequired || o.failure == PasswordChangeFailure::kUnsupported) {
+      if (!undecided || undecided->failure == PasswordChangeFailure::kUnknownUser ||
+          o.failure == PasswordChangeFailure::kDirectoryUnavailable) {
+        undecided = std::move(o);
+      }
+      continue;
+    }
+    return FinishPasswordChange(o, user, client);
+  }
+  if (undecided) return FinishPasswordChange(*undecided, user, client);
+  outcome.failure = PasswordChangeFailure::kUnknownUser;
+  outcome.detail = "no password directory knows the user";
+  return FinishPasswordChange(outcome, user, client);
+}
+
+Reply DaemonCore::FinishPasswordChange(const PasswordChangeOutcome& outcome, const std::string& user,
+                                       const std::string& client) {
+  const std::string reason = PasswordChangeReason(outcome.failure);
+  store::LoginRecord rec;
+  rec.time = Now();
+  rec.user = user.substr(0, kMaxUserLength);
+  rec.method = "password_change";
+  rec.source = outcome.source;
+  rec.success = outcome.ok();
+  rec.reason = reason;
+  rec.client = client;
+  rec.detail = outcome.detail;
+  metrics_.CountLogin("password_change", reason);
+  LogInfo("password change user=" + Log::Quote(rec.user) + " source=" + outcome.source + " result=" + reason +
+          " client=" + Log::Quote(client) + (outcome.detail.empty() ? "" : " detail=" + Log::Quote(outcome.detail)));
+  history_->Enqueue(std::move(rec));
+  Audit(client, outcome.ok() ? "password.change" : "password.change.refused", user.substr(0, kMaxUserLength), "null",
+        nlohmann::json({{"source", outcome.source}, {"result", reason}}).dump());
+  if (outcome.ok()) {
+    Reply r;
+    r.body = {{"ok", true}, {"source", outcome.source}};
+    return r;
+  }
+  const int status = PasswordChangeHttpStatus(outcome.failure);
+  const std::string code = PasswordChangePublicCode(outcome.failure);
+  if (IsPolicyRefusal(outcome.failure)) {
+    const std::string sentence =
+        outcome.user_reason.empty() ? PolicySentence(outcome.failure) : outcome.user_reason;
+    Reply r = ErrorReply(status, code, sentence);
+    r.body["error"]["policy"] = reason;
+    return r;
+  }
+  if (outcome.failure == PasswordChangeFailure::kTlsRequired) {
+    return ErrorReply(status, code, "password changes are refused: the directory is not reached through TLS");
+  }
+  if (outcome.failure == PasswordChangeFailure::kUnsupported) {
+    return ErrorReply(status, code, "password changes are not possible with this idbridged configuration");
+  }
+  return ErrorReply(status, code, "password change refused: " + code);
+}
+
 }  // namespace idb::daemon

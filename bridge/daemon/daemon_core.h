@@ -134,6 +134,13 @@ class DaemonCore {
   Reply Revoke(const std::string& user, const Caller& caller);
   Reply Health() const;
   std::string MetricsText() const;
+  // The user's own password change (old password required) in the directory
+  // that knows the user; `client_address` ("" or an IP literal / host name)
+  // is where the person is, as the host reports it. Every attempt is recorded
+  // in the login history and the security log (reason, never a password).
+  // Unknown user and wrong old password give the same answer.
+  Reply ChangePassword(const std::string& user, Secret old_password, Secret new_password,
+                       const std::string& client_address, const std::string& application, const Caller& caller);
 
   Metrics& metrics() { return metrics_; }
   SessionTable& sessions() { return sessions_; }
@@ -157,6 +164,7 @@ class DaemonCore {
   void StartHistory(LoginHistoryWriter::CommitMode mode, size_t max_queue);
   void Audit(const std::string& actor, const std::string& action, const std::string& target,
              const std::string& before, const std::string& after);
+  Reply FinishPasswordChange(const PasswordChangeOutcome& outcome, const std::string& user, const std::string& client);
   Reply FinishLogin(const AuthOutcome& outcome, const std::string& method, const std::string& source,
                     const std::string& attempted_user, const std::string& client,
                     const std::string& client_address = "");

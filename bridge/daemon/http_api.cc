@@ -175,6 +175,40 @@ void RegisterRoutes(httplib::Server& server, DaemonCore& core, CallerOf caller_o
     Send(res, core.Revoke(user, caller_of(req)));
   });
 
+  server.Post("/v1/password/change", [&core, caller_of](const httplib::Request& req, httplib::Response& res) {
+    auto j = ParseObject(req, res);
+    WipeBody(req);
+    if (!j) return;
+    auto wipe = [&] {
+      WipeField(*j, "old_password");
+      WipeField(*j, "new_password");
+    };
+    bool bad = false;
+    std::string user = Field(*j, "user", &bad, res);
+    if (bad) return wipe();
+    std::string app = Field(*j, "application", &bad, res);
+    if (bad) return wipe();
+    std::string address = Field(*j, "client_address", &bad, res);
+    if (bad) return wipe();
+    for (const char* key : {"old_password", "new_password"}) {
+      auto it = j->find(key);
+      if (it != j->end() && !it->is_string() && !it->is_null()) {
+        wipe();
+        return Send(res, ErrorReply(400, "bad_request", std::string("'") + key + "' must be a string"));
+      }
+    }
+    auto secret = [&](const char* key) {
+      auto it = j->find(key);
+      return Secret(it != j->end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>())
+                                                      : std::string_view());
+    };
+    Secret old_password = secret("old_password");
+    Secret new_password = secret("new_password");
+    wipe();
+    Send(res, core.ChangePassword(user, std::move(old_password), std::move(new_password), address, app,
+                                  caller_of(req)));
+  });
+
   server.Get("/v1/health", [&core](const httplib::Request&, httplib::Response& res) { Send(res, core.Health()); });
 
   server.Get("/metrics", [&core](const httplib::Request&, httplib::Response& res) {

@@ -150,4 +150,27 @@ LoginFailure AccountStateFromEntry(const std::map<std::string, std::vector<std::
   return LoginFailure::kNone;
 }
 
+PasswordChangeFailure AdPasswordChangeRefusal(int ldap_code, std::string_view diagnostic) {
+  std::string d(diagnostic);
+  for (char& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto has = [&d](const char* s) { return d.find(s) != std::string::npos; };
+  if (has("0000056a") || has("00000056:") || has("old password")) return PasswordChangeFailure::kBadCredentials;
+  if (has("too short")) return PasswordChangeFailure::kPolicyTooShort;
+  if (has("history") || has("already used")) return PasswordChangeFailure::kPolicyInHistory;
+  if (has("complexity")) return PasswordChangeFailure::kPolicyComplexity;
+  if (has("too young")) return PasswordChangeFailure::kPolicyTooYoung;
+  if (ldap_code == 19 /* constraintViolation */ || has("0000052d")) return PasswordChangeFailure::kPolicyOther;
+  if (ldap_code == 49 /* invalidCredentials */) return PasswordChangeFailure::kBadCredentials;
+  return PasswordChangeFailure::kInternal;
+}
+
+int AdMinimumPasswordLength(std::string_view diagnostic) {
+  const size_t at = diagnostic.find("longer than ");
+  if (at == std::string_view::npos) return 0;
+  int n = 0;
+  auto [p, ec] = std::from_chars(diagnostic.data() + at + 12, diagnostic.data() + diagnostic.size(), n);
+  (void)p;
+  return ec == std::errc() && n > 0 && n < 1024 ? n : 0;
+}
+
 }  // namespace idb::ldap

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "auth/authenticator.h"
+#include "auth/password_change.h"
 #include "common/result.h"
 
 namespace idb::ldap {
@@ -55,5 +56,14 @@ inline constexpr uint32_t kUacPasswordExpired = 0x800000;
 // Returns kNone when the entry says nothing against a login.
 LoginFailure AccountStateFromEntry(const std::map<std::string, std::vector<std::string>>& attrs,
                                    std::chrono::system_clock::time_point now);
+
+// An AD refusal of a unicodePwd change → the precise result. Windows answers
+// 0000052D (ERROR_PASSWORD_RESTRICTION) for every policy refusal and 00000056
+// (ERROR_INVALID_PASSWORD) for a wrong old password; Samba names the rule
+// ("...the password is too short...", "...already used...", "...complexity...",
+// "...too young...") and 0000056A for a wrong old password.
+PasswordChangeFailure AdPasswordChangeRefusal(int ldap_code, std::string_view diagnostic);
+// Samba's "...It should be equal or longer than 7 characters!" → 7; 0 if absent.
+int AdMinimumPasswordLength(std::string_view diagnostic);
 
 }  // namespace idb::ldap

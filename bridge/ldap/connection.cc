@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <cctype>
 #include <atomic>
@@ -142,7 +144,10 @@ Result<Connection> Connection::Open(const ConnectOptions& o) {
                          (DiagnosticMessage(ld.get()).empty() ? "" : " (" + DiagnosticMessage(ld.get()) + ")"));
     }
   }
-  return Connection(std::move(ld), o.uri);
+  Connection conn(std::move(ld), o.uri);
+  conn.policy_control_ = o.password_policy_control;
+  conn.operation_timeout_ = o.operation_timeout;
+  return conn;
 }
 
 Status Connection::Classify(int rc, const std::string& what) {
@@ -160,7 +165,29 @@ Status Connection::Bind(const std::string& dn, const Secret& password, BindResul
   berval cred{};
   cred.bv_val = const_cast<char*>(password.expose().data());
   cred.bv_len = password.size();
-  const int rc = ldap_sasl_bind_s(ld_.get(), dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr, nullptr);
+  int rc = LDAP_SUCCESS;
+  if (policy_control_) {
+    // The asynchronous call: only the parsed result carries the response control.
+    LdapControlPtr ctrl;
+    LDAPControl* c = nullptr;
+    if (ldap_create_passwordpolicy_control(ld_.get(), &c) != LDAP_SUCCESS) return Internal("cannot create the ppolicy control");
+    ctrl.reset(c);
+    LDAPControl* server_ctrls[2] = {ctrl.get(), nullptr};
+    int msgid = 0;
+    rc = ldap_sasl_bind(ld_.get(), dn.c_str(), LDAP_SASL_SIMPLE, &cred, server_ctrls, nullptr, &msgid);
+    if (rc == LDAP_SUCCESS) {
+      OperationResult r;
+      Status s = Finish(msgid, "bind", &r);
+      if (result) *result = r;
+      if (s.code() == ErrorCode::kUnavailable) return s;
+      rc = r.ldap_code;
+      if (rc == LDAP_SUCCESS) return Status::Ok();
+      if (IsUnavailableCode(rc)) return Classify(rc, "bind");
+      return Unauthenticated(std::string("bind refused: ") + ldap_err2string(rc));
+    }
+  } else {
+    rc = ldap_sasl_bind_s(ld_.get(), dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr, nullptr);
+  }
   if (result) {
     result->ldap_code = rc;
     result->diagnostic = DiagnosticMessage(ld_.get());
@@ -168,6 +195,146 @@ Status Connection::Bind(const std::string& dn, const Secret& password, BindResul
   if (rc == LDAP_SUCCESS) return Status::Ok();
   if (IsUnavailableCode(rc)) return Classify(rc, "bind");
   return Unauthenticated(std::string("bind refused: ") + ldap_err2string(rc));
+}
+
+Status Connection::Finish(int msgid, const char* what, OperationResult* result) {
+  timeval tv = ToTimeval(operation_timeout_);
+  LDAPMessage* raw = nullptr;
+  const int got = ldap_result(ld_.get(), msgid, LDAP_MSG_ALL, &tv, &raw);
+  LdapMessagePtr res(raw);
+  if (got == 0) {
+    ldap_abandon_ext(ld_.get(), msgid, nullptr, nullptr);
+    return Classify(LDAP_TIMEOUT, what);
+  }
+  if (got < 0 || !res) {
+    int err = LDAP_SERVER_DOWN;
+    ldap_get_option(ld_.get(), LDAP_OPT_RESULT_CODE, &err);
+    return Classify(IsUnavailableCode(err) ? err : LDAP_SERVER_DOWN, what);
+  }
+  int code = LDAP_OTHER;
+  char* diag_raw = nullptr;
+  LDAPControl** ctrls_raw = nullptr;
+  const int prc = ldap_parse_result(ld_.get(), res.get(), &code, nullptr, &diag_raw, nullptr, &ctrls_raw, 0);
+  LdapString diag(diag_raw);
+  LdapControlsPtr ctrls(ctrls_raw);
+  if (prc != LDAP_SUCCESS) return Classify(prc, what);
+  result->ldap_code = code;
+  result->diagnostic = diag ? diag.get() : "";
+  result->policy_error = -1;
+  if (ctrls) {
+    if (LDAPControl* pp = ldap_control_find(LDAP_CONTROL_PASSWORDPOLICYRESPONSE, ctrls.get(), nullptr)) {
+      ber_int_t expire = -1, grace = -1;
+      LDAPPasswordPolicyError err = PP_noError;
+      if (ldap_parse_passwordpolicy_control(ld_.get(), pp, &expire, &grace, &err) == LDAP_SUCCESS && err != PP_noError) {
+        result->policy_error = static_cast<int>(err);
+      }
+    }
+  }
+  last_rc_ = code;
+  return Status::Ok();
+}
+
+Status Connection::ModifyPassword(const std::string& user_dn, const Secret& old_password, const Secret& new_password,
+                                  OperationResult* result) {
+  if (old_password.empty() || new_password.empty()) return InvalidArgument("empty password refused");
+  berval user{user_dn.size(), const_cast<char*>(user_dn.data())};
+  berval old_pw{old_password.size(), const_cast<char*>(old_password.expose().data())};
+  berval new_pw{new_password.size(), const_cast<char*>(new_password.expose().data())};
+  LDAPControl* c = nullptr;
+  if (ldap_create_passwordpolicy_control(ld_.get(), &c) != LDAP_SUCCESS) return Internal("cannot create the ppolicy control");
+  LdapControlPtr ctrl(c);
+  LDAPControl* server_ctrls[2] = {ctrl.get(), nullptr};
+  int msgid = 0;
+  const int rc = ldap_passwd(ld_.get(), &user, &old_pw, &new_pw, server_ctrls, nullptr, &msgid);
+  if (rc != LDAP_SUCCESS) return Classify(rc, "password modify");
+  if (Status answered = Finish(msgid, "password modify", result); !answered.ok()) {
+    // Sent, but no answer: it may or may not have been made, so never retried elsewhere.
+    return DeadlineExceeded("password modify sent, but no answer came: " + answered.message());
+  }
+  if (result->ldap_code == LDAP_SUCCESS) return Status::Ok();
+  if (IsUnavailableCode(result->ldap_code)) return Classify(result->ldap_code, "password modify");
+  return FailedPrecondition(std::string("password modify refused: ") + ldap_err2string(result->ldap_code));
+}
+
+namespace {
+
+// `"<password>"` as UTF-16LE (what unicodePwd holds). False for bad UTF-8.
+bool QuotedUtf16Le(std::string_view utf8, std::string* out) {
+  auto put = [out](uint32_t u) {
+    out->push_back(static_cast<char>(u & 0xff));
+    out->push_back(static_cast<char>((u >> 8) & 0xff));
+  };
+  put('"');
+  for (size_t i = 0; i < utf8.size();) {
+    const auto c = static_cast<unsigned char>(utf8[i]);
+    uint32_t cp = 0;
+    size_t len = 0;
+    if (c < 0x80) { cp = c; len = 1; }
+    else if ((c & 0xe0) == 0xc0) { cp = c & 0x1f; len = 2; }
+    else if ((c & 0xf0) == 0xe0) { cp = c & 0x0f; len = 3; }
+    else if ((c & 0xf8) == 0xf0) { cp = c & 0x07; len = 4; }
+    else return false;
+    if (i + len > utf8.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(utf8[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0) return false;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      put(0xd800 + (cp >> 10));
+      put(0xdc00 + (cp & 0x3ff));
+    } else {
+      put(cp);
+    }
+    i += len;
+  }
+  put('"');
+  return true;
+}
+
+// A std::string whose bytes are wiped when it goes.
+struct WipedString {
+  std::string s;
+  ~WipedString() { if (!s.empty()) OPENSSL_cleanse(s.data(), s.size()); }
+};
+
+}  // namespace
+
+Status Connection::ChangeAdPassword(const std::string& user_dn, const Secret& old_password,
+                                    const Secret& new_password, OperationResult* result) {
+  if (old_password.empty() || new_password.empty()) return InvalidArgument("empty password refused");
+  WipedString old_utf16, new_utf16;
+  old_utf16.s.reserve(2 * old_password.size() + 8);
+  new_utf16.s.reserve(2 * new_password.size() + 8);
+  if (!QuotedUtf16Le(old_password.expose(), &old_utf16.s) || !QuotedUtf16Le(new_password.expose(), &new_utf16.s)) {
+    return InvalidArgument("a password is not valid UTF-8");
+  }
+  berval old_bv{old_utf16.s.size(), old_utf16.s.data()};
+  berval new_bv{new_utf16.s.size(), new_utf16.s.data()};
+  berval* old_vals[2] = {&old_bv, nullptr};
+  berval* new_vals[2] = {&new_bv, nullptr};
+  char attr[] = "unicodePwd";
+  LDAPMod del{}, add{};
+  del.mod_op = LDAP_MOD_DELETE | LDAP_MOD_BVALUES;
+  del.mod_type = attr;
+  del.mod_bvalues = old_vals;
+  add.mod_op = LDAP_MOD_ADD | LDAP_MOD_BVALUES;
+  add.mod_type = attr;
+  add.mod_bvalues = new_vals;
+  LDAPMod* mods[3] = {&del, &add, nullptr};
+  int msgid = 0;
+  const int rc = ldap_modify_ext(ld_.get(), user_dn.c_str(), mods, nullptr, nullptr, &msgid);
+  if (rc != LDAP_SUCCESS) return Classify(rc, "password change");
+  if (Status answered = Finish(msgid, "password change", result); !answered.ok()) {
+    // Sent, but no answer: it may or may not have been made, so never retried elsewhere.
+    return DeadlineExceeded("password change sent, but no answer came: " + answered.message());
+  }
+  if (result->ldap_code == LDAP_SUCCESS) return Status::Ok();
+  if (IsUnavailableCode(result->ldap_code)) return Classify(result->ldap_code, "password change");
+  return FailedPrecondition(std::string("password change refused: ") + ldap_err2string(result->ldap_code));
 }
 
 Result<std::vector<Entry>> Connection::Search(const std::string& base, int scope, const std::string& filter,

@@ -31,6 +31,10 @@ struct ConnectOptions {
   std::string ca_file;  // empty = the system's trust store
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds operation_timeout{10000};
+  // Send the password-policy request control (draft-behera-ldap-password-policy,
+  // OpenLDAP ppolicy) with binds, so "must change after reset" and "expired"
+  // come back in *result. Off for AD, which has its own bind diagnostics.
+  bool password_policy_control = false;
 };
 
 // One entry of a search result. Attribute names are lower-cased; values are
@@ -45,7 +49,10 @@ struct Entry {
 struct BindResult {
   int ldap_code = 0;             // LDAP result code (0 = success)
   std::string diagnostic;        // server's diagnostic message ("… data 52e …")
+  int policy_error = -1;         // ppolicy response error (PP_*), -1 = none sent back
 };
+// The same details for the password operations below.
+using OperationResult = BindResult;
 
 class Connection {
  public:
@@ -65,6 +72,22 @@ class Connection {
   // kUnavailable: the server could not be asked. kInvalidArgument: empty password.
   Status Bind(const std::string& dn, const Secret& password, BindResult* result = nullptr);
 
+  // RFC 3062 password modify extended operation for the bound user (`user_dn`
+  // names the entry; the old password is sent too, so a policy that demands it
+  // is met), with the ppolicy request control. Ok: changed. kFailedPrecondition:
+  // the server refused (code, diagnostic and PP_* error in *result).
+  // kUnavailable: the request could not be sent. kDeadlineExceeded: sent, but
+  // no answer came (the change may have been made: do not retry elsewhere).
+  Status ModifyPassword(const std::string& user_dn, const Secret& old_password, const Secret& new_password,
+                        OperationResult* result);
+
+  // Active Directory's user password change: one modify that deletes the old
+  // unicodePwd value and adds the new one (both UTF-16LE, in quotes). AD
+  // checks the old password and the domain's policy itself; it only accepts
+  // this over TLS. Same answers as ModifyPassword.
+  Status ChangeAdPassword(const std::string& user_dn, const Secret& old_password, const Secret& new_password,
+                          OperationResult* result);
+
   // Subtree/base/onelevel search with the paged-results control (page_size
   // 0 = no paging). `attrs` empty = all user attributes. kNotFound when the
   // base does not exist; kUnavailable when the server could not be asked.
@@ -82,7 +105,11 @@ class Connection {
  private:
   Connection(LdapHandle ld, std::string uri) : ld_(std::move(ld)), uri_(std::move(uri)) {}
   Status Classify(int rc, const std::string& what);
+  // Waits (operation timeout) for the answer to `msgid` and fills *result.
+  Status Finish(int msgid, const char* what, OperationResult* result);
   LdapHandle ld_;
+  bool policy_control_ = false;
+  std::chrono::milliseconds operation_timeout_{10000};
   std::string uri_;
   bool healthy_ = true;
   int last_rc_ = LDAP_SUCCESS;

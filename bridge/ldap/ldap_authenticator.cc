@@ -78,6 +78,7 @@ ConnectOptions LdapAuthenticator::BaseOptions() const {
   o.ca_file = config_.ca_file;
   o.connect_timeout = config_.connect_timeout;
   o.operation_timeout = config_.operation_timeout;
+  o.password_policy_control = !config_.IsActiveDirectory();
   return o;
 }
 
@@ -253,10 +254,24 @@ AuthOutcome LdapAuthenticator::Authenticate(const LoginRequest& request) {
       } else if (LoginFailure state = AccountStateFromEntry(found.entry.attrs, clock_()); state != LoginFailure::kNone) {
         f = state;
         detail += ", account state from the directory entry";
+      } else if (br.policy_error == PP_passwordExpired) {
+        f = LoginFailure::kPasswordExpired;
+        detail += ", ppolicy: password expired";
+      } else if (br.policy_error == PP_accountLocked) {
+        f = LoginFailure::kAccountLocked;
+        detail += ", ppolicy: account locked";
       }
       if (f != LoginFailure::kBadCredentials && f != LoginFailure::kUnknownUser && cache_) cache_->Forget(cache_key);
       const bool guess = f == LoginFailure::kBadCredentials || f == LoginFailure::kUnknownUser;
       return Fail(f, detail, request, guess);
+    }
+
+    if (br.policy_error == PP_changeAfterReset) {
+      // ppolicy pwdMustChange: the bind worked, but the server allows nothing
+      // but a password change until one is made (the bind pool's next bind
+      // resets the connection).
+      if (cache_) cache_->Forget(cache_key);
+      return Fail(LoginFailure::kMustChangePassword, "ppolicy: the password must be changed after a reset", request, false);
     }
 
     // 4. Template mode: read the entry as the user.
@@ -299,6 +314,241 @@ AuthOutcome LdapAuthenticator::Authenticate(const LoginRequest& request) {
     return Outcome(LoginFailure::kInternal, std::string("internal error: ") + e.what());
   } catch (...) {
     return Outcome(LoginFailure::kInternal, "internal error");
+  }
+}
+
+bool LdapAuthenticator::AllServersUseTls() const {
+  if (config_.start_tls) return true;
+  return std::all_of(config_.uris.begin(), config_.uris.end(),
+                     [](const std::string& u) { return Lower(u).rfind("ldaps://", 0) == 0; });
+}
+
+PasswordChangeOutcome LdapAuthenticator::ChangeFail(PasswordChangeFailure f, std::string detail,
+                                                    const PasswordChangeRequest& request) {
+  const bool guess = f == PasswordChangeFailure::kBadCredentials || f == PasswordChangeFailure::kUnknownUser ||
+                     f == PasswordChangeFailure::kInvalidUserName;
+  if (guess && throttle_) {
+    throttle_->RecordFailure(config_.name + "/" + Lower(request.user.substr(0, config_.max_user_name_length)),
+                             request.client, clock_());
+  }
+  PasswordChangeOutcome o;
+  o.failure = f;
+  o.detail = std::move(detail);
+  o.user_reason = PolicySentence(f);
+  return o;
+}
+
+namespace {
+
+// An OpenLDAP refusal of the password modify → the precise result (ppolicy's
+// response control first, the result code otherwise).
+PasswordChangeFailure FromPasswordModifyRefusal(const OperationResult& r) {
+  switch (r.policy_error) {
+    case PP_passwordTooShort: return PasswordChangeFailure::kPolicyTooShort;
+    case PP_passwordInHistory: return PasswordChangeFailure::kPolicyInHistory;
+    case PP_insufficientPasswordQuality: return PasswordChangeFailure::kPolicyComplexity;
+    case PP_passwordTooYoung: return PasswordChangeFailure::kPolicyTooYoung;
+    case PP_passwordTooLong:
+    case PP_passwordModNotAllowed: return PasswordChangeFailure::kPolicyOther;
+    default: break;
+  }
+  if (r.ldap_code == LDAP_CONSTRAINT_VIOLATION) return PasswordChangeFailure::kPolicyOther;
+  return PasswordChangeFailure::kInternal;
+}
+
+std::string Describe(const char* what, const OperationResult& r) {
+  std::string d = std::string(what) + " refused (LDAP " + std::to_string(r.ldap_code);
+  if (r.policy_error >= 0) d += std::string(", ppolicy: ") + ldap_passwordpolicy_err2txt(static_cast<LDAPPasswordPolicyError>(r.policy_error));
+  if (!r.diagnostic.empty()) d += ", " + r.diagnostic.substr(0, 200);
+  return d + ")";
+}
+
+}  // namespace
+
+void LdapAuthenticator::SpendLikeAChange(const PasswordChangeRequest& request) {
+  // The same round trips a real change makes, on an entry that cannot exist,
+  // so an unknown name is not answered measurably sooner than a wrong password.
+  const std::string dn = "cn=idbridge-no-such-user-" + std::to_string(clock_().time_since_epoch().count()) + "," +
+                         config_.user_search_base;
+  OperationResult ignored;
+  if (config_.IsActiveDirectory()) {
+    auto lease = service_pool_->Acquire();
+    if (lease.ok()) (void)(*lease)->ChangeAdPassword(dn, request.old_password, request.new_password, &ignored);
+    return;
+  }
+  for (size_t i : servers_->Candidates()) {
+    ConnectOptions options = BaseOptions();
+    options.uri = servers_->uri(i);
+    auto conn = Connection::Open(options);
+    if (conn.ok()) (void)conn->Bind(dn, request.old_password, &ignored);
+    return;
+  }
+}
+
+PasswordChangeOutcome LdapAuthenticator::ChangeOnActiveDirectory(const Found& found,
+                                                                 const PasswordChangeRequest& request) {
+  OperationResult r;
+  auto change = [&](Connection& conn) -> Result<bool> {
+    Status s = conn.ChangeAdPassword(found.entry.dn, request.old_password, request.new_password, &r);
+    if (s.ok()) return true;
+    if (s.code() == ErrorCode::kFailedPrecondition) return false;
+    return s;
+  };
+  Result<bool> done = IDB_WITH_SERVICE_CONNECTION(bool, change);
+  if (!done.ok()) {
+    if (done.status().code() == ErrorCode::kUnavailable || done.status().code() == ErrorCode::kDeadlineExceeded) {
+      return ChangeFail(PasswordChangeFailure::kDirectoryUnavailable, done.status().message(), request);
+    }
+    if (done.status().code() == ErrorCode::kInvalidArgument) {
+      return ChangeFail(PasswordChangeFailure::kPolicyOther, done.status().message(), request);
+    }
+    return ChangeFail(PasswordChangeFailure::kInternal, done.status().message(), request);
+  }
+  PasswordChangeOutcome o;
+  if (*done) return o;
+  PasswordChangeFailure f = AdPasswordChangeRefusal(r.ldap_code, r.diagnostic);
+  o = ChangeFail(f, Describe("AD password change", r), request);
+  if (f == PasswordChangeFailure::kPolicyTooShort) o.user_reason = PolicySentence(f, AdMinimumPasswordLength(r.diagnostic));
+  return o;
+}
+
+PasswordChangeOutcome LdapAuthenticator::ChangeOnOpenLdap(const std::string& user_dn,
+                                                          const PasswordChangeRequest& request) {
+  // A connection of its own: bound as the user, possibly restricted by
+  // ppolicy to this one operation, and closed afterwards.
+  Status last = Unavailable("no directory server could be asked");
+  for (size_t i : servers_->Candidates()) {
+    ConnectOptions options = BaseOptions();
+    options.uri = servers_->uri(i);
+    auto conn = Connection::Open(options);
+    if (!conn.ok()) {
+      if (conn.status().code() == ErrorCode::kUnavailable) servers_->MarkDown(i);
+      last = conn.status();
+      continue;
+    }
+    servers_->MarkUp(i);
+    BindResult br;
+    Status bound = conn->Bind(user_dn, request.old_password, &br);
+    if (bound.code() == ErrorCode::kUnavailable) {
+      servers_->MarkDown(i);
+      last = bound;
+      continue;
+    }
+    if (!bound.ok()) {
+      if (bound.code() != ErrorCode::kUnauthenticated) return ChangeFail(PasswordChangeFailure::kInternal, bound.message(), request);
+      PasswordChangeFailure f = PasswordChangeFailure::kBadCredentials;
+      if (br.policy_error == PP_passwordExpired) f = PasswordChangeFailure::kPasswordExpiredNoGrace;
+      if (br.policy_error == PP_accountLocked) f = PasswordChangeFailure::kAccountLocked;
+      return ChangeFail(f, Describe("bind with the old password", br), request);
+    }
+    OperationResult r;
+    Status changed = conn->ModifyPassword(user_dn, request.old_password, request.new_password, &r);
+    if (changed.ok()) return PasswordChangeOutcome{};
+    if (changed.code() == ErrorCode::kUnavailable || changed.code() == ErrorCode::kDeadlineExceeded) {
+      // Never retried elsewhere: the server may have made the change.
+      return ChangeFail(PasswordChangeFailure::kDirectoryUnavailable, changed.message(), request);
+    }
+    if (changed.code() != ErrorCode::kFailedPrecondition) {
+      return ChangeFail(PasswordChangeFailure::kInternal, changed.message(), request);
+    }
+    return ChangeFail(FromPasswordModifyRefusal(r), Describe("password modify", r), request);
+  }
+  return ChangeFail(PasswordChangeFailure::kDirectoryUnavailable, last.message(), request);
+}
+
+PasswordChangeOutcome LdapAuthenticator::ChangePassword(const PasswordChangeRequest& request) {
+  try {
+    PasswordChangeOutcome o;
+    o.source = name();
+    auto finish = [&](PasswordChangeOutcome x) {
+      x.source = name();
+      return x;
+    };
+    if (!setup_error_.ok()) return finish(ChangeFail(PasswordChangeFailure::kInternal, "directory not usable: " + setup_error_.message(), request));
+    if (Status v = ValidateUserName(request.user, config_.max_user_name_length); !v.ok()) {
+      return finish(ChangeFail(PasswordChangeFailure::kInvalidUserName, v.message(), request));
+    }
+    auto login = ParseLogin(request.user, config_.login_forms, config_.upn_domains, config_.netbios_domain);
+    if (!login.ok()) {
+      if (login.status().code() == ErrorCode::kNotFound) {
+        o.failure = PasswordChangeFailure::kUnknownUser;
+        o.detail = login.status().message();
+        return o;
+      }
+      return finish(ChangeFail(PasswordChangeFailure::kInvalidUserName, login.status().message(), request));
+    }
+    if (request.old_password.empty() || request.new_password.empty()) {
+      return finish(ChangeFail(PasswordChangeFailure::kEmptyPassword, "empty password refused before any bind", request));
+    }
+    // Before any lookup, so the refusal says nothing about the user.
+    if (!AllServersUseTls()) {
+      return finish(ChangeFail(PasswordChangeFailure::kTlsRequired,
+                               "directory " + config_.name + " is not reached through TLS (ldaps:// or start_tls); "
+                               "passwords are never changed over a plain connection",
+                               request));
+    }
+    if (config_.IsActiveDirectory() && !service_pool_) {
+      return finish(ChangeFail(PasswordChangeFailure::kUnsupported,
+                               "directory " + config_.name + " has no service account (bind_dn) to change passwords with",
+                               request));
+    }
+    const std::string throttle_key = config_.name + "/" + Lower(request.user);
+    if (throttle_) {
+      ThrottleVerdict v = throttle_->Check(throttle_key, request.client, clock_());
+      if (!v.allowed) {
+        return finish(ChangeFail(PasswordChangeFailure::kThrottled,
+                                 std::string(v.locked_out ? "locked out" : "slowed down") +
+                                     " after repeated failures (" + v.reason + ")",
+                                 request));
+      }
+    }
+    Found found;
+    if (service_pool_) {
+      auto f = FindUser(login->account);
+      if (!f.ok()) {
+        switch (f.status().code()) {
+          case ErrorCode::kNotFound:
+            SpendLikeAChange(request);
+            return finish(ChangeFail(PasswordChangeFailure::kUnknownUser, "no such user in " + config_.name, request));
+          case ErrorCode::kUnavailable:
+          case ErrorCode::kDeadlineExceeded:
+            return finish(ChangeFail(PasswordChangeFailure::kDirectoryUnavailable, f.status().message(), request));
+          default:
+            return finish(ChangeFail(PasswordChangeFailure::kInternal, f.status().message(), request));
+        }
+      }
+      found = std::move(*f);
+    } else {
+      if (config_.user_bind_template.find('=') == std::string::npos) {
+        return finish(ChangeFail(PasswordChangeFailure::kUnsupported,
+                                 "directory " + config_.name + " needs a service account or a DN user_bind_template "
+                                 "to change passwords",
+                                 request));
+      }
+      found.entry.dn = config_.user_bind_template;
+      const std::string value = EscapeDnValue(login->account);
+      for (size_t at; (at = found.entry.dn.find("{user}")) != std::string::npos;) found.entry.dn.replace(at, 6, value);
+    }
+    PasswordChangeOutcome r = config_.IsActiveDirectory() ? ChangeOnActiveDirectory(found, request)
+                                                          : ChangeOnOpenLdap(found.entry.dn, request);
+    if (r.ok()) {
+      if (throttle_) throttle_->RecordSuccess(throttle_key, request.client, clock_());
+      if (cache_) cache_->Forget(config_.name + "/" + Lower(login->account));
+      r.detail = "changed for " + found.entry.dn;
+    }
+    return finish(std::move(r));
+  } catch (const std::exception& e) {
+    PasswordChangeOutcome o;
+    o.failure = PasswordChangeFailure::kInternal;
+    o.detail = std::string("internal error: ") + e.what();
+    o.source = name();
+    return o;
+  } catch (...) {
+    PasswordChangeOutcome o;
+    o.failure = PasswordChangeFailure::kInternal;
+    o.detail = "internal error";
+    o.source = name();
+    return o;
   }
 }
 

@@ -12,7 +12,9 @@
 //     value RFC 4515-escaped) — or, with user_bind_template, bind directly;
 //  3. bind as the user on a separate pool of connections that never search;
 //  4. map a refused bind precisely: AD "data 52e/525/530/531/532/533/701/773/
-//     775", OpenLDAP ppolicy pwdAccountLockedTime; unknown user and wrong
+//     775", OpenLDAP ppolicy pwdAccountLockedTime and the ppolicy response
+//     control (expired; must change after a reset, which refuses even a bind
+//     that succeeded); unknown user and wrong
 //     password are both kBadCredentials publicly (history gets kUnknownUser);
 //  5. read groups (group_resolver.h) and claims; update throttle and the
 //     offline credential cache.
@@ -56,6 +58,15 @@ class LdapAuthenticator final : public Authenticator {
   // Service-account read of the user's groups and claims. kNotFound: gone;
   // kPermissionDenied: disabled/locked/expired; kUnavailable: no server.
   Result<Identity> Lookup(const std::string& user) override;
+  // The user's own password change (old password required), refused unless
+  // every server is reached through TLS (ldaps:// or start_tls): AD by the
+  // unicodePwd delete-old/add-new modify done with the service account (so it
+  // works for expired and must-change accounts; AD checks the old password),
+  // OpenLDAP by the password modify extended operation (RFC 3062) bound as the
+  // user (ppolicy lets a must-change user do exactly that). The directory's
+  // policy refusals come back as kPolicy* with a sentence for the user. The
+  // throttle applies as for logins; a success forgets cached credentials.
+  PasswordChangeOutcome ChangePassword(const PasswordChangeRequest& request) override;
 
   // For `idbridgectl check --live`: does each DN exist (base-scope read with
   // the service account)? kUnavailable when no server can be asked.
@@ -83,6 +94,11 @@ class LdapAuthenticator final : public Authenticator {
   AuthOutcome Fail(LoginFailure f, std::string detail, const LoginRequest& request, bool count_for_throttle);
   std::vector<std::string> UserAttributes() const;
   ConnectOptions BaseOptions() const;
+  bool AllServersUseTls() const;
+  PasswordChangeOutcome ChangeFail(PasswordChangeFailure f, std::string detail, const PasswordChangeRequest& request);
+  PasswordChangeOutcome ChangeOnActiveDirectory(const Found& found, const PasswordChangeRequest& request);
+  PasswordChangeOutcome ChangeOnOpenLdap(const std::string& user_dn, const PasswordChangeRequest& request);
+  void SpendLikeAChange(const PasswordChangeRequest& request);
 
   const DirectoryConfig config_;
   const Clock clock_;

@@ -14,6 +14,10 @@
  * users must), prints the account the daemon signed in (its canonical name,
  * not the spelling typed), the profiles, the effective permissions and a few
  * decisions, then answers each --check.
+ * When the sign-in answers "password expired" or "must change password", it
+ * offers the change: it asks for the new password twice (one line each from
+ * stdin when it is not a terminal), calls idb_change_password and, once the
+ * directory accepted it, signs in with the new password.
  *
  * --check syntax: PERMISSION[@LOCATION][#WAREHOUSE]
  *   work_orders.delete            no location/warehouse given
@@ -53,6 +57,8 @@ typedef struct plugin_api {
   void (*permission_list_free)(idb_permission_list *);
   idb_status (*logout)(idb_session *);
   void (*session_close)(idb_session *);
+  /* Optional (NULL with an older plugin): then no change is offered. */
+  idb_status (*change_password)(idb_client *, const idb_password_change *);
 } plugin_api;
 
 static int load_symbol(void *lib, const char *name, void **out) {
@@ -84,6 +90,7 @@ static int load_plugin(void *lib, plugin_api *api) {
   LOAD(permission_list_free, "idb_permission_list_free");
   LOAD(logout, "idb_logout");
   LOAD(session_close, "idb_session_close");
+  api->change_password = (idb_status(*)(idb_client *, const idb_password_change *))dlsym(lib, "idb_change_password");
   return 0;
 }
 
@@ -109,6 +116,24 @@ static const char *user_message(idb_status s) {
   }
 }
 
+/* What the user reads for each password change result. */
+static const char *change_message(idb_status s) {
+  switch (s) {
+    case IDB_OK: return "Password changed.";
+    case IDB_E_BAD_CREDENTIALS: return "Password not changed: wrong user name or current password.";
+    case IDB_E_ACCOUNT_DISABLED: return "Password not changed: your account is disabled. Contact IT.";
+    case IDB_E_ACCOUNT_LOCKED: return "Password not changed: your account is locked. Try again later or contact IT.";
+    case IDB_E_ACCOUNT_EXPIRED: return "Password not changed: your account has expired. Contact IT.";
+    case IDB_E_PASSWORD_EXPIRED: return "Password not changed: it expired too long ago. Contact IT to reset it.";
+    case IDB_E_UNSUPPORTED: return "Password changes are not possible here. Contact IT.";
+    case IDB_E_DIRECTORY_UNAVAILABLE: return "Password not changed: the company directory cannot be reached.";
+    case IDB_E_DAEMON_UNAVAILABLE: return "Password not changed: the sign-in service (idbridged) is not running.";
+    case IDB_E_TIMEOUT: return "Password not changed: the sign-in service did not answer in time.";
+    case IDB_E_BAD_ARGUMENT: return "Password not changed: the input is not valid.";
+    default: return "Password not changed because of an internal error.";
+  }
+}
+
 static void usage(FILE *f) {
   fprintf(f,
           "usage: fleet-host --plugin PATH [--socket PATH] --user NAME [--client-address ADDR]\n"
@@ -125,11 +150,11 @@ static void print_name(const char *name) {
   }
 }
 
-static int read_password(char *buf, size_t len) {
+static int read_password(const char *prompt, char *buf, size_t len) {
   int tty = isatty(STDIN_FILENO);
   struct termios old_t, new_t;
   if (tty) {
-    fprintf(stderr, "Password: ");
+    fprintf(stderr, "%s: ", prompt);
     fflush(stderr);
     if (tcgetattr(STDIN_FILENO, &old_t) == 0) {
       new_t = old_t;
@@ -147,6 +172,49 @@ static int read_password(char *buf, size_t len) {
   if (got == NULL) return -1;
   buf[strcspn(buf, "\r\n")] = '\0';
   return 0;
+}
+
+static void wipe(char *buf, size_t len) {
+  volatile char *p = buf;
+  for (size_t i = 0; i < len; ++i) p[i] = 0;
+}
+
+/* Offers the change after an expired / must-change answer. Returns 0 when
+ * the password was changed: *status is then the sign-in with the new password
+ * (and *session its session). Returns -1 when it was not changed (the reason
+ * already printed). */
+static int offer_change(const plugin_api *api, idb_client *client, const char *user, const char *old_password,
+                        idb_status *status, idb_session **session) {
+  char new1[1024], new2[1024];
+  int changed = -1;
+  printf("Choose a new password.\n");
+  fflush(stdout);
+  if (read_password("New password", new1, sizeof(new1)) != 0 || read_password("New password again", new2, sizeof(new2)) != 0) {
+    printf("Password not changed: no new password given.\n");
+  } else if (strcmp(new1, new2) != 0) {
+    printf("Password not changed: the two new passwords differ.\n");
+  } else {
+    idb_password_change request = IDB_PASSWORD_CHANGE_INIT;
+    request.user = user;
+    request.old_password = old_password;
+    request.new_password = new1;
+    idb_status s = api->change_password(client, &request);
+    if (s == IDB_E_PASSWORD_POLICY) {
+      /* The directory's own reason, written for the user. */
+      char reason[512];
+      api->last_error(reason, sizeof(reason));
+      printf("Password not changed: %s\n", reason);
+    } else {
+      printf("%s\n", change_message(s));
+    }
+    if (s == IDB_OK) {
+      changed = 0;
+      *status = api->login(client, user, new1, session);
+    }
+  }
+  wipe(new1, sizeof(new1));
+  wipe(new2, sizeof(new2));
+  return changed;
 }
 
 /* Splits "perm@loc#wh" in place. */
@@ -237,7 +305,7 @@ int main(int argc, char **argv) {
   }
 
   char password[1024];
-  if (read_password(password, sizeof(password)) != 0) password[0] = '\0';
+  if (read_password("Password", password, sizeof(password)) != 0) password[0] = '\0';
   idb_session *session = NULL;
   idb_login_request request = IDB_LOGIN_REQUEST_INIT;
   request.user = user;
@@ -245,9 +313,18 @@ int main(int argc, char **argv) {
   request.client_address = client_address;
   request.workstation = workstation;
   s = api.login_ex(client, &request, &session);
+  if ((s == IDB_E_PASSWORD_EXPIRED || s == IDB_E_MUST_CHANGE_PASSWORD) && api.change_password != NULL) {
+    printf("%s\n", s == IDB_E_PASSWORD_EXPIRED ? "Your password has expired." : "You must change your password.");
+    if (offer_change(&api, client, user, password, &s, &session) != 0) {
+      wipe(password, sizeof(password));
+      api.client_close(client);
+      dlclose(lib);
+      free(checks);
+      return 2;
+    }
+  }
   /* Wipe our copy of the password as soon as it was used. */
-  volatile char *p = password;
-  for (size_t i = 0; i < sizeof(password); ++i) p[i] = 0;
+  wipe(password, sizeof(password));
 
   int rc = 0;
   if (s != IDB_OK) {

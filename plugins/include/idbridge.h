@@ -103,7 +103,9 @@ enum {
   IDB_E_PENDING = 15,             /* device/browser login: the user has not finished yet */
   IDB_E_PERMISSION_DENIED = 16,   /* idbridged refused this process (socket allow-list) */
   IDB_E_TOKEN_INVALID = 17,       /* token login: signature, issuer, audience or expiry refused */
-  IDB_E_PROTOCOL = 18             /* idbridged speaks an incompatible protocol version */
+  IDB_E_PROTOCOL = 18,            /* idbridged speaks an incompatible protocol version */
+  IDB_E_PASSWORD_POLICY = 19      /* password change: the directory's policy refused the new
+                                     password; idb_last_error() has a sentence for the user */
 };
 
 /* idb_check() answers. Anything other than IDB_ALLOW means deny. */
@@ -292,6 +294,40 @@ IDB_API idb_status idb_login_ex(idb_client *client, const idb_login_request *req
  * not valid UTF-8: IDB_E_BAD_ARGUMENT, reported to idbridged's history. */
 IDB_API idb_status idb_login_token_ex(idb_client *client, const char *token, const idb_login_request *request,
                                       idb_session **out);
+
+/* ---- password change ("Change Password" at sign-in) -------------------- */
+
+/* Filled by the host. Start from IDB_PASSWORD_CHANGE_INIT so struct_size is
+ * set. All strings are borrowed for the call; the library wipes its own
+ * copies of the passwords. */
+typedef struct idb_password_change {
+  size_t struct_size;          /* sizeof(idb_password_change) as the host was compiled */
+  const char *user;            /* as typed at sign-in; 1..256 bytes */
+  const char *old_password;    /* the current (possibly expired) password; non-empty */
+  const char *new_password;    /* non-empty; the directory's policy decides the rest */
+  const char *client_address;  /* optional: where the person is (IP literal or host
+                                  name, at most 253 bytes); NULL or "" = none */
+} idb_password_change;
+
+#define IDB_PASSWORD_CHANGE_INIT {sizeof(idb_password_change), NULL, NULL, NULL, NULL}
+
+/* Changes the user's password in the directory that holds the account, for a
+ * user whose login answered IDB_E_PASSWORD_EXPIRED or
+ * IDB_E_MUST_CHANGE_PASSWORD (or any user who knows the old password). No
+ * session is created: sign in with the new password afterwards.
+ * Answers: IDB_OK; IDB_E_BAD_CREDENTIALS (unknown user OR wrong old password,
+ * never told apart; also an empty password, refused without contacting
+ * anything); IDB_E_PASSWORD_POLICY (the directory refused the new password:
+ * too short, used before, not complex enough, changed too recently —
+ * idb_last_error() gives a sentence that can be shown to the user as is);
+ * IDB_E_ACCOUNT_LOCKED (also too many failed attempts), IDB_E_ACCOUNT_DISABLED,
+ * IDB_E_ACCOUNT_EXPIRED, IDB_E_PASSWORD_EXPIRED (expired beyond what the
+ * directory lets its user change: an administrator must reset it);
+ * IDB_E_UNSUPPORTED (no directory that can change passwords, or one reached
+ * without TLS: passwords are never changed over a plain connection);
+ * IDB_E_DIRECTORY_UNAVAILABLE, IDB_E_DAEMON_UNAVAILABLE, IDB_E_TIMEOUT,
+ * IDB_E_BAD_ARGUMENT, IDB_E_PROTOCOL (a daemon without this endpoint). */
+IDB_API idb_status idb_change_password(idb_client *client, const idb_password_change *request);
 
 #ifdef __cplusplus
 }

@@ -41,6 +41,7 @@ idb_status StatusFromWireCode(const std::string& code) {
       {"token_invalid", IDB_E_TOKEN_INVALID},
       {"unavailable", IDB_E_DAEMON_UNAVAILABLE},
       {"internal", IDB_E_INTERNAL},
+      {"password_policy", IDB_E_PASSWORD_POLICY},
   };
   auto it = kCodes.find(code);
   return it == kCodes.end() ? IDB_E_INTERNAL : it->second;

@@ -44,6 +44,7 @@ constexpr size_t kMaxUserLength = 256;
 constexpr size_t kMaxPasswordLength = 1024;
 constexpr size_t kMaxTokenLength = 16384;
 constexpr size_t kMaxOriginField = 1024;  // as sent; idbridged enforces the real limits
+constexpr size_t kMaxClientAddressLength = 253;
 constexpr uint32_t kDefaultConnectMs = 2000;
 constexpr uint32_t kDefaultRequestMs = 15000;
 
@@ -534,5 +535,49 @@ IDB_API idb_status idb_logout(idb_session* session) {
 }
 
 IDB_API void idb_session_close(idb_session* session) { delete session; }
+
+IDB_API idb_status idb_change_password(idb_client* client, const idb_password_change* request) {
+  return Guard([&]() -> idb_status {
+    if (client == nullptr || request == nullptr) return SetError(IDB_E_BAD_ARGUMENT, "client and request are required");
+    // Read only the members the host's struct has (struct_size).
+    if (request->struct_size < offsetof(idb_password_change, new_password) + sizeof(const char*) ||
+        request->struct_size > 4096) {
+      return SetError(IDB_E_BAD_ARGUMENT, "idb_password_change.struct_size is not set (use IDB_PASSWORD_CHANGE_INIT)");
+    }
+    idb_password_change r = IDB_PASSWORD_CHANGE_INIT;
+    std::memcpy(&r, request, request->struct_size < sizeof(r) ? request->struct_size : sizeof(r));
+    if (!BoundedString(r.user, kMaxUserLength)) {
+      return SetError(IDB_E_BAD_ARGUMENT, "user name is empty or longer than 256 bytes");
+    }
+    // Empty passwords: refused here, before anything is sent anywhere.
+    if (r.old_password == nullptr || r.old_password[0] == '\0' || r.new_password == nullptr ||
+        r.new_password[0] == '\0') {
+      return SetError(IDB_E_BAD_CREDENTIALS, "empty password");
+    }
+    if (::strnlen(r.old_password, kMaxPasswordLength + 1) > kMaxPasswordLength ||
+        ::strnlen(r.new_password, kMaxPasswordLength + 1) > kMaxPasswordLength) {
+      return SetError(IDB_E_BAD_ARGUMENT, "password is too long");
+    }
+    nlohmann::json body_json = {{"user", r.user},
+                                {"old_password", r.old_password},
+                                {"new_password", r.new_password},
+                                {"application", client->daemon->application()}};
+    if (r.client_address != nullptr && r.client_address[0] != '\0') {
+      if (!BoundedString(r.client_address, kMaxClientAddressLength)) {
+        idb::plugin::Wipe(body_json["old_password"].get_ref<std::string&>());
+        idb::plugin::Wipe(body_json["new_password"].get_ref<std::string&>());
+        return SetError(IDB_E_BAD_ARGUMENT, "client_address is longer than 253 bytes");
+      }
+      body_json["client_address"] = r.client_address;
+    }
+    std::string body = body_json.dump();
+    idb::plugin::Wipe(body_json["old_password"].get_ref<std::string&>());
+    idb::plugin::Wipe(body_json["new_password"].get_ref<std::string&>());
+    CallResult res = client->daemon->Call("POST", "/v1/password/change", body);
+    idb::plugin::Wipe(body);
+    if (res.status != IDB_OK) return SetError(res.status, res.message);
+    return Ok();
+  });
+}
 
 }  // extern "C"

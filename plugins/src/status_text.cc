@@ -24,6 +24,7 @@ extern "C" IDB_API const char* idb_strerror(idb_status s) {
     case IDB_E_PERMISSION_DENIED: return "idbridged refused this process";
     case IDB_E_TOKEN_INVALID: return "token refused";
     case IDB_E_PROTOCOL: return "incompatible idbridged protocol";
+    case IDB_E_PASSWORD_POLICY: return "new password refused by the directory's password policy";
   }
   return "unknown status (treat as failure)";
 }

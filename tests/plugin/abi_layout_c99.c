@@ -19,6 +19,7 @@ ABI_ASSERT(session_info_size, sizeof(idb_session_info) == 48);
 ABI_ASSERT(flow_info_size, sizeof(idb_flow_info) == 48);
 ABI_ASSERT(login_request_size, sizeof(idb_login_request) == 48);
 ABI_ASSERT(login_request_struct_size_first, offsetof(idb_login_request, struct_size) == 0);
+ABI_ASSERT(password_change_size, sizeof(idb_password_change) == 40);
 ABI_ASSERT(ok_is_zero, IDB_OK == 0);
 
 /* Every (struct, member) offset and size as C sees it, in a fixed order. */
@@ -43,6 +44,9 @@ size_t abi_c99_layout(size_t *out, size_t cap) {
       sizeof(idb_login_request), offsetof(idb_login_request, struct_size), offsetof(idb_login_request, user),
       offsetof(idb_login_request, password), offsetof(idb_login_request, client_address),
       offsetof(idb_login_request, workstation), offsetof(idb_login_request, application),
+      sizeof(idb_password_change), offsetof(idb_password_change, struct_size), offsetof(idb_password_change, user),
+      offsetof(idb_password_change, old_password), offsetof(idb_password_change, new_password),
+      offsetof(idb_password_change, client_address),
   };
   size_t n = sizeof(v) / sizeof(v[0]);
   for (size_t i = 0; i < n && i < cap; ++i) out[i] = v[i];
@@ -59,4 +63,10 @@ size_t abi_c99_login_request_init_size(void) {
 size_t abi_c99_options_init_size(void) {
   idb_client_options o = IDB_CLIENT_OPTIONS_INIT;
   return o.struct_size;
+}
+
+/* The password change initialiser must compile in C and fill struct_size. */
+size_t abi_c99_password_change_init_size(void) {
+  idb_password_change r = IDB_PASSWORD_CHANGE_INIT;
+  return r.struct_size;
 }

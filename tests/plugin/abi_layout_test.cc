@@ -12,6 +12,7 @@
 extern "C" size_t abi_c99_layout(size_t* out, size_t cap);
 extern "C" size_t abi_c99_options_init_size(void);
 extern "C" size_t abi_c99_login_request_init_size(void);
+extern "C" size_t abi_c99_password_change_init_size(void);
 
 namespace {
 
@@ -37,6 +38,9 @@ std::vector<size_t> CxxLayout() {
       sizeof(idb_login_request), offsetof(idb_login_request, struct_size), offsetof(idb_login_request, user),
       offsetof(idb_login_request, password), offsetof(idb_login_request, client_address),
       offsetof(idb_login_request, workstation), offsetof(idb_login_request, application),
+      sizeof(idb_password_change), offsetof(idb_password_change, struct_size), offsetof(idb_password_change, user),
+      offsetof(idb_password_change, old_password), offsetof(idb_password_change, new_password),
+      offsetof(idb_password_change, client_address),
   };
 }
 
@@ -49,6 +53,7 @@ const std::vector<size_t> kFrozen = {
     48, 0, 8, 16, 24, 32, 40,  // idb_session_info
     48, 0, 8, 16, 24, 32, 40,  // idb_flow_info
     48, 0, 8, 16, 24, 32, 40,  // idb_login_request (ABI 1.1)
+    40, 0, 8, 16, 24, 32,      // idb_password_change
 };
 
 TEST(AbiLayout, CxxLayoutMatchesTheFrozenLayout) { EXPECT_EQ(CxxLayout(), kFrozen); }
@@ -97,6 +102,14 @@ TEST(AbiLayout, StatusCodesNeverChangeValue) {
   EXPECT_EQ(IDB_E_PERMISSION_DENIED, 16);
   EXPECT_EQ(IDB_E_TOKEN_INVALID, 17);
   EXPECT_EQ(IDB_E_PROTOCOL, 18);
+  EXPECT_EQ(IDB_E_PASSWORD_POLICY, 19);
+}
+
+TEST(AbiLayout, PasswordChangeInitialiserSetsStructSize) {
+  EXPECT_EQ(abi_c99_password_change_init_size(), sizeof(idb_password_change));
+  idb_password_change r = IDB_PASSWORD_CHANGE_INIT;
+  EXPECT_EQ(r.struct_size, sizeof(idb_password_change));
+  EXPECT_EQ(r.client_address, nullptr);
 }
 
 TEST(AbiLayout, CheckAnswersAndScopeKindsNeverChangeValue) {

@@ -40,6 +40,7 @@ TEST(PluginExports, OnlyIdbSymbolsAreExported) {
   }
   EXPECT_TRUE(exported.count("idb_check")) << out;
   EXPECT_TRUE(exported.count("idb_login")) << out;
+  EXPECT_TRUE(exported.count("idb_change_password")) << out;
   EXPECT_GE(exported.size(), 20u) << out;
 }
 

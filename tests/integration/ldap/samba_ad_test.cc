@@ -3,6 +3,8 @@
 // cannot run here every test is skipped with the reason.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "ldap/ldap_authenticator.h"
 #include "samba_dc.h"
 
@@ -198,6 +200,127 @@ TEST_F(SambaAd, GroupsExistFindsMissingGroups) {
   auto r = a->GroupsExist({"CN=Mechanics,CN=Users,DC=fleet,DC=test", "CN=Mechanix,CN=Users,DC=fleet,DC=test"});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(*r, (std::vector<bool>{true, false}));
+}
+
+// ---- password change (unicodePwd delete-old/add-new over LDAPS) ----------
+
+class SambaPasswordChange : public SambaAd {
+ protected:
+  void SetUp() override {
+    SambaAd::SetUp();
+    if (g_dc == nullptr) return;
+    // Provisioning's minimum password age (1 day) would refuse every change of
+    // a password set today; the tests of that rule run against slapd.
+    ASSERT_TRUE(g_dc->Tool({"domain", "passwordsettings", "set", "--min-pwd-age=0"}).ok());
+  }
+  // A fresh user with kPw, so tests never depend on each other.
+  std::string NewUser(const std::string& name) {
+    EXPECT_TRUE(g_dc->Tool({"user", "create", name, kPw}).ok());
+    return name;
+  }
+  static PasswordChangeRequest Change(const std::string& user, const std::string& old_pw, const std::string& new_pw) {
+    PasswordChangeRequest r;
+    r.user = user;
+    r.old_password = Secret(old_pw);
+    r.new_password = Secret(new_pw);
+    r.client = "samba-test";
+    return r;
+  }
+  // Makes the user's password older than the domain's maximum age (42 days):
+  // pwdLastSet written straight into sam.ldb, past Samba's password_hash
+  // module (no LDAP client may set it to anything but 0 or -1). Samba reads
+  // pwdLastSet at every bind, so the running DC sees it.
+  static Status AgePassword(const std::string& user) {
+    const int64_t old_unix = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count() - 100 * 86400;
+    const int64_t filetime = old_unix * 10000000 + 116444736000000000LL;
+    const std::string script =
+        "import sys, ldb\n"
+        "from samba import dsdb\nfrom samba.samdb import SamDB\nfrom samba.param import LoadParm\n"
+        "from samba.auth import system_session\n"
+        "lp = LoadParm(); lp.load(sys.argv[1])\n"
+        "db = SamDB(url=sys.argv[2], session_info=system_session(), lp=lp)\n"
+        "res = db.search(base=db.domain_dn(), expression='(sAMAccountName=%s)' % sys.argv[3], attrs=['dn'])\n"
+        "m = ldb.Message(); m.dn = res[0].dn\n"
+        "m['pwdLastSet'] = ldb.MessageElement(sys.argv[4], ldb.FLAG_MOD_REPLACE, 'pwdLastSet')\n"
+        "db.modify(m, controls=['local_oid:%s:0' % dsdb.DSDB_CONTROL_BYPASS_PASSWORD_HASH_OID])\n";
+    auto r = idb::testing::RunCommand({"/usr/bin/python3", "-c", script, g_dc->dir() + "/etc/smb.conf",
+                                       g_dc->dir() + "/private/sam.ldb", user, std::to_string(filetime)});
+    if (r.exit_code != 0) return Internal("cannot age the password: " + r.output);
+    return Status::Ok();
+  }
+};
+
+TEST_F(SambaPasswordChange, MustChangeAccount773ChangesThenSignsIn) {
+  const std::string u = NewUser("pwc-must");
+  ASSERT_TRUE(g_dc->Tool({"user", "setpassword", u, "--newpassword=" + kPw, "--must-change-at-next-login"}).ok());
+  auto a = Make(Config());
+  AuthOutcome before = a->Authenticate(Login(u, kPw));
+  ASSERT_EQ(before.failure, LoginFailure::kMustChangePassword) << before.detail;
+  PasswordChangeOutcome o = a->ChangePassword(Change(u, kPw, "Brand-New-2025!"));
+  ASSERT_TRUE(o.ok()) << PasswordChangeReason(o.failure) << ": " << o.detail;
+  EXPECT_EQ(o.source, "ldap:ad");
+  AuthOutcome after = a->Authenticate(Login(u, "Brand-New-2025!"));
+  EXPECT_TRUE(after.ok()) << LoginFailureName(after.failure) << ": " << after.detail;
+  // (The old password is not asserted refused: Samba, like Windows, accepts
+  // the previous password for "old password allowed period", 60 minutes.)
+}
+
+TEST_F(SambaPasswordChange, ExpiredPassword532ChangesThenSignsIn) {
+  const std::string u = NewUser("pwc-expired");
+  Status aged = AgePassword(u);
+  ASSERT_TRUE(aged.ok()) << aged.ToString();
+  auto a = Make(Config());
+  AuthOutcome before = a->Authenticate(Login(u, kPw));
+  ASSERT_EQ(before.failure, LoginFailure::kPasswordExpired) << LoginFailureName(before.failure) << ": " << before.detail;
+  PasswordChangeOutcome o = a->ChangePassword(Change(u, kPw, "Renewed-Pass-2025!"));
+  ASSERT_TRUE(o.ok()) << PasswordChangeReason(o.failure) << ": " << o.detail;
+  AuthOutcome after = a->Authenticate(Login(u, "Renewed-Pass-2025!"));
+  EXPECT_TRUE(after.ok()) << LoginFailureName(after.failure) << ": " << after.detail;
+}
+
+TEST_F(SambaPasswordChange, TooShortGivesTheDomainMinimum) {
+  const std::string u = NewUser("pwc-short");
+  auto a = Make(Config());
+  PasswordChangeOutcome o = a->ChangePassword(Change(u, kPw, "Ab1!"));
+  EXPECT_EQ(o.failure, PasswordChangeFailure::kPolicyTooShort) << o.detail;
+  EXPECT_NE(o.user_reason.find("at least 7 characters"), std::string::npos) << o.user_reason;
+  EXPECT_TRUE(a->Authenticate(Login(u, kPw)).ok()) << "a refused change changed nothing";
+}
+
+TEST_F(SambaPasswordChange, NotComplexEnough) {
+  const std::string u = NewUser("pwc-simple");
+  auto a = Make(Config());
+  PasswordChangeOutcome o = a->ChangePassword(Change(u, kPw, "alllowercaseletters"));
+  EXPECT_EQ(o.failure, PasswordChangeFailure::kPolicyComplexity) << o.detail;
+  EXPECT_FALSE(o.user_reason.empty());
+}
+
+TEST_F(SambaPasswordChange, ThePasswordInUseIsInTheHistory) {
+  const std::string u = NewUser("pwc-history");
+  auto a = Make(Config());
+  PasswordChangeOutcome o = a->ChangePassword(Change(u, kPw, kPw));
+  EXPECT_EQ(o.failure, PasswordChangeFailure::kPolicyInHistory) << o.detail;
+}
+
+TEST_F(SambaPasswordChange, WrongOldPasswordAndUnknownUserLookTheSamePublicly) {
+  const std::string u = NewUser("pwc-wrong");
+  auto a = Make(Config());
+  PasswordChangeOutcome wrong = a->ChangePassword(Change(u, "Not-The-Password-1", "Another-Pass-2025!"));
+  PasswordChangeOutcome unknown = a->ChangePassword(Change("pwc-nobody", kPw, "Another-Pass-2025!"));
+  EXPECT_EQ(wrong.failure, PasswordChangeFailure::kBadCredentials) << wrong.detail;
+  EXPECT_EQ(unknown.failure, PasswordChangeFailure::kUnknownUser) << unknown.detail;
+  EXPECT_STREQ(PasswordChangePublicCode(wrong.failure), PasswordChangePublicCode(unknown.failure));
+  EXPECT_TRUE(a->Authenticate(Login(u, kPw)).ok());
+}
+
+TEST_F(SambaPasswordChange, PlainLdapIsRefusedBeforeAnythingIsSent) {
+  DirectoryConfig c = Config();
+  c.uris = {g_dc->ldap_uri()};
+  c.insecure = true;
+  auto a = Make(c);
+  PasswordChangeOutcome o = a->ChangePassword(Change("alice", kPw, "Another-Pass-2025!"));
+  EXPECT_EQ(o.failure, PasswordChangeFailure::kTlsRequired) << o.detail;
 }
 
 }  // namespace

@@ -103,5 +103,33 @@ TEST(AccountState, GarbageValuesAreIgnoredNotCrashing) {
   EXPECT_EQ(AccountStateFromEntry({{"useraccountcontrol", {"x"}}, {"accountexpires", {"-"}}}, kNow), LoginFailure::kNone);
 }
 
+
+// Password change refusals, table-driven: what Windows and Samba answer.
+TEST(AdPasswordChange, RefusalsMapToPreciseResults) {
+  struct Case {
+    int code;
+    const char* diagnostic;
+    PasswordChangeFailure want;
+  } cases[] = {
+      {19, "00000056: AtrErr: DSID-03190F80, #1:\n\t0: 00000056: DSID-03190F80, problem 1005 (CONSTRAINT_ATT_TYPE), data 0, Att 9005a (unicodePwd)", PasswordChangeFailure::kBadCredentials},
+      {19, "0000052D: AtrErr: DSID-03191083, #1:\n\t0: 0000052D: DSID-03191083, problem 1005 (CONSTRAINT_ATT_TYPE), data 0, Att 9005a (unicodePwd)", PasswordChangeFailure::kPolicyOther},
+      {19, "0000056A: Constraint violation - The old password specified doesn't match!", PasswordChangeFailure::kBadCredentials},
+      {19, "0000052D: Constraint violation - check_password_restrictions: the password is too short. It should be equal or longer than 7 characters!", PasswordChangeFailure::kPolicyTooShort},
+      {19, "0000052D: Constraint violation - check_password_restrictions: the password does not meet the complexity criteria!", PasswordChangeFailure::kPolicyComplexity},
+      {19, "0000052D: Constraint violation - check_password_restrictions: the password was already used (previous password)!", PasswordChangeFailure::kPolicyInHistory},
+      {19, "0000052D: Constraint violation - check_password_restrictions: the password was already used (in history)!", PasswordChangeFailure::kPolicyInHistory},
+      {19, "0000052D: Constraint violation - check_password_restrictions: password is too young to change!", PasswordChangeFailure::kPolicyTooYoung},
+      {19, "", PasswordChangeFailure::kPolicyOther},
+      {50, "00002098: SecErr: DSID-03150F94, problem 4003 (INSUFF_ACCESS_RIGHTS)", PasswordChangeFailure::kInternal},
+  };
+  for (const auto& c : cases) EXPECT_EQ(AdPasswordChangeRefusal(c.code, c.diagnostic), c.want) << c.diagnostic;
+}
+
+TEST(AdPasswordChange, MinimumLengthFromSambasMessage) {
+  EXPECT_EQ(AdMinimumPasswordLength("the password is too short. It should be equal or longer than 7 characters!"), 7);
+  EXPECT_EQ(AdMinimumPasswordLength("0000052D: AtrErr: DSID-03191083"), 0);
+  EXPECT_EQ(AdMinimumPasswordLength("longer than 99999999999999 characters"), 0);
+}
+
 }  // namespace
 }  // namespace idb::ldap
