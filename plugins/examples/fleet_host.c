@@ -183,7 +183,7 @@ static void wipe(char *buf, size_t len) {
  * the password was changed: *status is then the sign-in with the new password
  * (and *session its session). Returns -1 when it was not changed (the reason
  * already printed). */
-static int offer_change(const plugin_api *api, idb_client *client, const char *user, const char *old_password,
+static int offer_change(const plugin_api *api, idb_client *client, const idb_login_request *login,
                         idb_status *status, idb_session **session) {
   char new1[1024], new2[1024];
   int changed = -1;
@@ -195,9 +195,10 @@ static int offer_change(const plugin_api *api, idb_client *client, const char *u
     printf("Password not changed: the two new passwords differ.\n");
   } else {
     idb_password_change request = IDB_PASSWORD_CHANGE_INIT;
-    request.user = user;
-    request.old_password = old_password;
+    request.user = login->user;
+    request.old_password = login->password;
     request.new_password = new1;
+    request.client_address = login->client_address;
     idb_status s = api->change_password(client, &request);
     if (s == IDB_E_PASSWORD_POLICY) {
       /* The directory's own reason, written for the user. */
@@ -209,7 +210,9 @@ static int offer_change(const plugin_api *api, idb_client *client, const char *u
     }
     if (s == IDB_OK) {
       changed = 0;
-      *status = api->login(client, user, new1, session);
+      idb_login_request again = *login;
+      again.password = new1;
+      *status = api->login_ex(client, &again, session);
     }
   }
   wipe(new1, sizeof(new1));
@@ -315,7 +318,7 @@ int main(int argc, char **argv) {
   s = api.login_ex(client, &request, &session);
   if ((s == IDB_E_PASSWORD_EXPIRED || s == IDB_E_MUST_CHANGE_PASSWORD) && api.change_password != NULL) {
     printf("%s\n", s == IDB_E_PASSWORD_EXPIRED ? "Your password has expired." : "You must change your password.");
-    if (offer_change(&api, client, user, password, &s, &session) != 0) {
+    if (offer_change(&api, client, &request, &s, &session) != 0) {
       wipe(password, sizeof(password));
       api.client_close(client);
       dlclose(lib);

@@ -117,6 +117,11 @@ bool ReadLoginRequest(const idb_login_request* in, idb_login_request* out) {
   return true;
 }
 
+// Non-empty and at most `max` bytes.
+bool BoundedString(const char* s, size_t max) {
+  return s != nullptr && s[0] != '\0' && ::strnlen(s, max + 1) <= max;
+}
+
 // `s` cut to at most `max` bytes without splitting a UTF-8 sequence.
 std::string CutUtf8(const char* s, size_t max) {
   size_t n = ::strnlen(s, max);
