@@ -194,13 +194,22 @@ Result<std::shared_ptr<const Runtime>> DaemonCore::BuildRuntime(std::vector<Diag
   }
   deps.local_admin_throttle = settings->local_admin_throttle_enabled ? throttle : nullptr;
   deps.clock = clock_;
+  ThrottleRegistry previous;
+  {
+    std::lock_guard<std::mutex> lock(throttle_mu_);
+    previous = directory_throttles_;
+  }
+  ThrottleRegistry in_use;
+  deps.previous_throttles = &previous;
+  deps.throttles_in_use = &in_use;
   auto auth = BuildAuthenticators(*load.config, *settings, deps, errors);
   if (!errors->empty() || auth == nullptr) return InvalidArgument(JoinDiagnostics(*errors));
   {
-    // Only a configuration that is taken into use replaces the throttle.
+    // Only a configuration that is taken into use replaces the throttles.
     std::lock_guard<std::mutex> lock(throttle_mu_);
     local_admin_throttle_ = throttle;
     local_admin_throttle_settings_ = settings->local_admin_throttle;
+    directory_throttles_ = std::move(in_use);
   }
   auto rt = std::make_shared<Runtime>();
   rt->config = load.config;
@@ -216,11 +225,12 @@ std::shared_ptr<const Runtime> DaemonCore::runtime() const {
 
 void DaemonCore::RecordLogin(const std::string& user, const std::string& method, const std::string& source,
                              LoginFailure f, const std::string& client, const std::string& detail,
-                             const std::string& client_address) {
+                             const std::string& client_address, const std::string& typed_user) {
   metrics_.CountLogin(method, LoginFailureName(f));
   store::LoginRecord rec;
   rec.time = Now();
   rec.user = user.substr(0, kMaxUserLength);
+  rec.typed_user = (typed_user.empty() ? user : typed_user).substr(0, kMaxUserLength);
   rec.method = method;
   rec.source = source;
   rec.success = f == LoginFailure::kNone;
@@ -228,9 +238,10 @@ void DaemonCore::RecordLogin(const std::string& user, const std::string& method,
   rec.client = client;
   rec.detail = detail;
   rec.client_address = client_address;
-  LogInfo("login user=" + Log::Quote(rec.user) + " method=" + method + " source=" + source + " result=" + rec.reason +
-          " address=" + Log::Quote(client_address) + " client=" + Log::Quote(client) +
-          (detail.empty() ? "" : " detail=" + Log::Quote(detail)));
+  LogInfo("login user=" + Log::Quote(rec.user) +
+          (rec.typed_user != rec.user ? " typed=" + Log::Quote(rec.typed_user) : std::string()) + " method=" + method +
+          " source=" + source + " result=" + rec.reason + " address=" + Log::Quote(client_address) +
+          " client=" + Log::Quote(client) + (detail.empty() ? "" : " detail=" + Log::Quote(detail)));
   history_->Enqueue(std::move(rec));
 }
 
@@ -268,8 +279,14 @@ Reply DaemonCore::FinishLogin(const AuthOutcome& outcome, const std::string& met
                               const std::string& attempted_user, const std::string& client,
                               const std::string& client_address) {
   if (!outcome.ok()) {
-    RecordLogin(attempted_user, method, source, outcome.failure, client, outcome.detail, client_address);
-    auto [status, code] = PublicLoginError(outcome.failure);
+    // A failed guess is recorded against the account it resolved to, with
+    // the typed spelling beside it.
+    RecordLogin(outcome.account.empty() ? attempted_user : outcome.account, method, source, outcome.failure, client,
+                outcome.detail, client_address, attempted_user);
+    // An account state is told only once the password was proven right.
+    const LoginFailure shown =
+        IsAccountState(outcome.failure) && !outcome.password_proven ? LoginFailure::kBadCredentials : outcome.failure;
+    auto [status, code] = PublicLoginError(shown);
     return ErrorReply(status, code, "sign-in refused: " + code);
   }
   Identity identity = outcome.success.identity;
@@ -309,9 +326,28 @@ Reply DaemonCore::FinishLogin(const AuthOutcome& outcome, const std::string& met
   }
   rec.id = *id;
   RecordLogin(identity.user, method, source, LoginFailure::kNone, client, outcome.success.offline ? "offline" : "",
-              client_address);
+              client_address, attempted_user);
   metrics_.CountDecisionSetServed();
   return SessionReply(rec, /*include_id=*/true);
+}
+
+void DaemonCore::SpendDecoys(const std::vector<std::shared_ptr<Authenticator>>& authenticators, size_t from,
+                             const LoginRequest& request, AuthOutcome* outcome) {
+  for (size_t i = from; i < authenticators.size(); ++i) {
+    AuthOutcome d;
+    try {
+      d = authenticators[i]->Decoy(request);
+    } catch (...) {
+      continue;
+    }
+    if (d.failure == LoginFailure::kThrottled && outcome->failure != LoginFailure::kThrottled) {
+      // A later throttle refuses the name: answer as it would have for a name
+      // unknown before it, keeping the first reason in the detail.
+      outcome->detail = std::string(LoginFailureName(outcome->failure)) + ": " + outcome->detail + "; " +
+                        authenticators[i]->name() + ": " + d.detail;
+      outcome->failure = LoginFailure::kThrottled;
+    }
+  }
 }
 
 Reply DaemonCore::Login(const std::string& user, Secret password, const LoginContext& context,
@@ -348,7 +384,9 @@ Reply DaemonCore::Login(const std::string& user, Secret password, const LoginCon
   request.client = address;  // the throttle counts the end user's machine, never the host process
   bool unavailable = false;
   std::string unavailable_detail;
-  for (const auto& auth : rt->auth->password) {
+  const auto& password_auth = rt->auth->password;
+  for (size_t i = 0; i < password_auth.size(); ++i) {
+    const auto& auth = password_auth[i];
     const auto start = std::chrono::steady_clock::now();
     AuthOutcome o;
     try {
@@ -366,6 +404,7 @@ Reply DaemonCore::Login(const std::string& user, Secret password, const LoginCon
       continue;
     }
     if (o.ok() && o.success.identity.source.empty()) o.success.identity.source = auth->name();
+    if (!o.ok() && o.failure != LoginFailure::kThrottled) SpendDecoys(password_auth, i + 1, request, &o);
     return FinishLogin(o, MethodOf(auth->name()), auth->name(), user, client, address);
   }
   outcome.failure = unavailable ? LoginFailure::kDirectoryUnavailable : LoginFailure::kUnknownUser;

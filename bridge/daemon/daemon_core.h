@@ -145,9 +145,14 @@ class DaemonCore {
   Result<std::shared_ptr<const Runtime>> BuildRuntime(std::vector<Diagnostic>* errors);
   Reply SessionReply(const SessionRecord& s, bool include_id) const;
   void RecordLogin(const std::string& user, const std::string& method, const std::string& source, LoginFailure f,
-                   const std::string& client, const std::string& detail, const std::string& client_address = "");
+                   const std::string& client, const std::string& detail, const std::string& client_address = "",
+                   const std::string& typed_user = "");
   void Audit(const std::string& actor, const std::string& action, const std::string& target,
              const std::string& before, const std::string& after);
+  // Runs Decoy() on authenticators[from..]: after a refusal decided early,
+  // the work (and throttle counts) an unknown name would have cost there.
+  void SpendDecoys(const std::vector<std::shared_ptr<Authenticator>>& authenticators, size_t from,
+                   const LoginRequest& request, AuthOutcome* outcome);
   Reply FinishLogin(const AuthOutcome& outcome, const std::string& method, const std::string& source,
                     const std::string& attempted_user, const std::string& client,
                     const std::string& client_address = "");
@@ -167,6 +172,7 @@ class DaemonCore {
   std::mutex throttle_mu_;
   std::shared_ptr<LoginThrottle> local_admin_throttle_;
   ThrottleSettings local_admin_throttle_settings_;
+  ThrottleRegistry directory_throttles_;  // same rule, per directory
   Metrics metrics_;
   // Last member: destroyed (drained, joined) before metrics_ and store_.
   std::unique_ptr<LoginHistoryWriter> history_;
