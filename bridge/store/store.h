@@ -83,7 +83,7 @@ struct LoginRecord {
   std::string client;       // "uid=1000 pid=42" or "203.0.113.4:5123"
   std::string detail;       // free text, never a secret
   std::string client_address = {};  // the end user's machine (validated IP or host name); "" = not given
-  std::string typed_user;   // the spelling typed ("FLEET\\mike"); '' in rows from before schema 4
+  std::string typed_user = {};  // the spelling typed ("FLEET\\mike"); '' in rows from before schema 4
 };
 
 struct HistoryQuery {
