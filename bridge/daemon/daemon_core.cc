@@ -4,6 +4,7 @@
 #include <chrono>
 #include <iostream>
 #include <tuple>
+#include <thread>
 #include <utility>
 
 #include "core/engine.h"
@@ -350,6 +351,15 @@ void DaemonCore::SpendDecoys(const std::vector<std::shared_ptr<Authenticator>>& 
   }
 }
 
+void DaemonCore::PaceRefusal(const AuthOutcome& outcome, std::chrono::steady_clock::time_point started) {
+  const bool looks_like_wrong_password =
+      outcome.failure == LoginFailure::kBadCredentials || outcome.failure == LoginFailure::kUnknownUser ||
+      (IsAccountState(outcome.failure) && !outcome.password_proven);
+  if (!looks_like_wrong_password) return;
+  if (!outcome.account.empty()) refusal_pacer_.RecordAccountRefusal(std::chrono::steady_clock::now() - started);
+  std::this_thread::sleep_until(started + refusal_pacer_.Floor());
+}
+
 Reply DaemonCore::Login(const std::string& user, Secret password, const LoginContext& context,
                         const Caller& caller) {
   const CheckedOrigin origin = CheckOrigin(caller, context);
@@ -377,6 +387,7 @@ Reply DaemonCore::Login(const std::string& user, Secret password, const LoginCon
     outcome.failure = LoginFailure::kInvalidUserName;
     return FinishLogin(outcome, "password", "", user, client, address);
   }
+  const auto started = std::chrono::steady_clock::now();
   const auto rt = runtime();
   LoginRequest request;
   request.user = user;
@@ -404,11 +415,15 @@ Reply DaemonCore::Login(const std::string& user, Secret password, const LoginCon
       continue;
     }
     if (o.ok() && o.success.identity.source.empty()) o.success.identity.source = auth->name();
-    if (!o.ok() && o.failure != LoginFailure::kThrottled) SpendDecoys(password_auth, i + 1, request, &o);
+    if (!o.ok() && o.failure != LoginFailure::kThrottled) {
+      SpendDecoys(password_auth, i + 1, request, &o);
+      PaceRefusal(o, started);
+    }
     return FinishLogin(o, MethodOf(auth->name()), auth->name(), user, client, address);
   }
   outcome.failure = unavailable ? LoginFailure::kDirectoryUnavailable : LoginFailure::kUnknownUser;
   outcome.detail = unavailable_detail;
+  PaceRefusal(outcome, started);
   return FinishLogin(outcome, "password", "", user, client, address);
 }
 

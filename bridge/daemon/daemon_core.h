@@ -41,6 +41,7 @@
 #include "daemon/login_history_writer.h"
 #include "daemon/metrics.h"
 #include "daemon/oidc_flows.h"
+#include "daemon/refusal_pacer.h"
 #include "daemon/session_table.h"
 #include "store/store.h"
 
@@ -153,6 +154,9 @@ class DaemonCore {
   // the work (and throttle counts) an unknown name would have cost there.
   void SpendDecoys(const std::vector<std::shared_ptr<Authenticator>>& authenticators, size_t from,
                    const LoginRequest& request, AuthOutcome* outcome);
+  // Answers a password-login refusal that looks like a wrong password no
+  // sooner than the pacer's floor after `started` (refusal_pacer.h).
+  void PaceRefusal(const AuthOutcome& outcome, std::chrono::steady_clock::time_point started);
   Reply FinishLogin(const AuthOutcome& outcome, const std::string& method, const std::string& source,
                     const std::string& attempted_user, const std::string& client,
                     const std::string& client_address = "");
@@ -173,6 +177,7 @@ class DaemonCore {
   std::shared_ptr<LoginThrottle> local_admin_throttle_;
   ThrottleSettings local_admin_throttle_settings_;
   ThrottleRegistry directory_throttles_;  // same rule, per directory
+  RefusalPacer refusal_pacer_;
   Metrics metrics_;
   // Last member: destroyed (drained, joined) before metrics_ and store_.
   std::unique_ptr<LoginHistoryWriter> history_;
