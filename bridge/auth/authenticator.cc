@@ -25,4 +25,15 @@ const char* LoginFailureName(LoginFailure f) {
   return "unknown";
 }
 
+bool IsAccountState(LoginFailure f) {
+  switch (f) {
+    case LoginFailure::kAccountDisabled:
+    case LoginFailure::kAccountLocked:
+    case LoginFailure::kAccountExpired:
+    case LoginFailure::kPasswordExpired:
+    case LoginFailure::kMustChangePassword: return true;
+    default: return false;
+  }
+}
+
 }  // namespace idb

@@ -42,6 +42,10 @@ enum class LoginFailure {
 
 const char* LoginFailureName(LoginFailure f);
 
+// Disabled, locked, expired, password expired, must change: states that may
+// be told to the user only once the password was proven right.
+bool IsAccountState(LoginFailure f);
+
 struct LoginRequest {
   std::string user;
   Secret password;
@@ -60,6 +64,13 @@ struct AuthOutcome {
   LoginFailure failure = LoginFailure::kNone;  // kNone = success
   std::string detail;                          // for history/logs; never secrets
   AuthSuccess success;                         // valid when failure == kNone
+  // The password was proven right (a bind succeeded, or the directory gave a
+  // state it gives only for a right password). Without it an account state is
+  // answered as bad credentials; the history keeps the precise reason.
+  bool password_proven = false;
+  // The account the typed name resolved to (its user name), for the history
+  // row of a failure; empty when the name resolved to nothing.
+  std::string account;
   bool ok() const { return failure == LoginFailure::kNone; }
 };
 
@@ -71,6 +82,18 @@ class Authenticator {
   // Password login. Returns kUnknownUser (not an error Status) when this
   // authenticator does not know the user, so the daemon can try the next one.
   virtual AuthOutcome Authenticate(const LoginRequest& request) = 0;
+  // Does what Authenticate does for a name it cannot confirm — the same
+  // password-hash computations and directory operations — and counts a failed
+  // guess on its throttle, with no other effect (no bind as a real account, no
+  // cache change). The daemon calls it on the authenticators that a refused
+  // login did not reach, so every refusal costs the same whoever decided it.
+  // kThrottled when its throttle already refuses the name, else kUnknownUser.
+  virtual AuthOutcome Decoy(const LoginRequest& request) {
+    (void)request;
+    AuthOutcome o;
+    o.failure = LoginFailure::kUnknownUser;
+    return o;
+  }
   // Re-reads a user's groups and claims without a password, for the session
   // refresh (a removed group removes its permissions without a new login).
   // kNotFound when the user is gone; kUnavailable when the source is down (the

@@ -4,10 +4,13 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "common/work_counters.h"
+
 namespace idb {
 
 Result<std::string> Pbkdf2Sha256(const Secret& password, const std::string& salt, int iterations) {
   if (iterations < 1) return InvalidArgument("PBKDF2 iteration count must be positive");
+  CountPasswordHash();
   std::string out(32, '\0');
   if (PKCS5_PBKDF2_HMAC(password.expose().data(), static_cast<int>(password.size()),
                         reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()),

@@ -549,7 +549,8 @@ int RunHistory(const Args& args, std::ostream& out, std::ostream& err) {
                      {"reason", r.reason},
                      {"client", r.client},
                      {"client_address", r.client_address},
-                     {"detail", r.detail}});
+                     {"detail", r.detail},
+                     {"typed_user", r.typed_user}});
     // ensure_ascii: every non-ASCII character as \uXXXX, so a bidi override or
     // a zero-width space in a name cannot disguise the output in a terminal.
     out << json{{"logins", arr}}.dump(2, ' ', true, json::error_handler_t::replace) << "\n";
@@ -562,6 +563,7 @@ int RunHistory(const Args& args, std::ostream& out, std::ostream& err) {
         << r.method << (r.source.empty() ? "" : " (" + EscapeForDisplay(r.source) + ")") << "  " << r.reason
         << "  from " << (r.client_address.empty() ? "-" : EscapeForDisplay(r.client_address)) << "  "
         << EscapeForDisplay(r.client);
+    if (!r.typed_user.empty() && r.typed_user != r.user) out << "  typed " << Quoted(r.typed_user);
     if (!r.detail.empty()) out << "  " << EscapeForDisplay(r.detail);
     out << "\n";
   }

@@ -82,6 +82,18 @@ std::shared_ptr<const AuthenticatorSet> BuildAuthenticators(const Config& config
         s.lockout_duration = dir.offline.lockout;
         options.credential_cache = std::make_shared<store::StoreCredentialCache>(deps.store, s);
       }
+      if (dir.throttle_enabled && deps.throttles_in_use != nullptr) {
+        std::shared_ptr<LoginThrottle> throttle;
+        if (deps.previous_throttles != nullptr) {
+          auto kept = deps.previous_throttles->by_name.find(name);
+          if (kept != deps.previous_throttles->by_name.end() && kept->second.settings == dir.throttle) {
+            throttle = kept->second.throttle;
+          }
+        }
+        if (!throttle) throttle = std::make_shared<InMemoryLoginThrottle>(dir.throttle);
+        deps.throttles_in_use->by_name[name] = {dir.throttle, throttle};
+        options.throttle = throttle;
+      }
       auto a = ldap::LdapAuthenticator::Create(std::move(dir), std::move(options));
       if (!a.ok()) {
         errors->push_back(Diagnostic{config.path, 0, 0, "directory '" + name + "': " + a.status().message()});

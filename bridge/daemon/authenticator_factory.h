@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +51,16 @@ struct AuthenticatorSet {
   bool HasTokenSource(const std::string& name) const;
 };
 
+// The per-user throttles of the directories, by directory name, so that a
+// reload that keeps a directory's throttle settings keeps its counts.
+struct ThrottleRegistry {
+  struct Kept {
+    ThrottleSettings settings;
+    std::shared_ptr<LoginThrottle> throttle;
+  };
+  std::map<std::string, Kept> by_name;
+};
+
 struct AuthenticatorDeps {
   store::Store* store = nullptr;   // outlives the set
   int local_admin_dummy_iterations = 600'000;
@@ -57,6 +68,10 @@ struct AuthenticatorDeps {
   // reloads) and the clock it is checked with. Null throttle: none.
   std::shared_ptr<LoginThrottle> local_admin_throttle;
   std::function<SystemTime()> clock;
+  // Directory throttles in force (null: each directory makes its own), and
+  // where the ones the new set uses are put (kept or new).
+  const ThrottleRegistry* previous_throttles = nullptr;
+  ThrottleRegistry* throttles_in_use = nullptr;
 };
 
 // Appends diagnostics (file:line:col) for bad `directories`/`oidc` sections.

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <iostream>
 #include <tuple>
+#include <thread>
 #include <utility>
 
 #include "core/engine.h"
@@ -214,13 +215,22 @@ Result<std::shared_ptr<const Runtime>> DaemonCore::BuildRuntime(std::vector<Diag
   }
   deps.local_admin_throttle = settings->local_admin_throttle_enabled ? throttle : nullptr;
   deps.clock = clock_;
+  ThrottleRegistry previous;
+  {
+    std::lock_guard<std::mutex> lock(throttle_mu_);
+    previous = directory_throttles_;
+  }
+  ThrottleRegistry in_use;
+  deps.previous_throttles = &previous;
+  deps.throttles_in_use = &in_use;
   auto auth = BuildAuthenticators(*load.config, *settings, deps, errors);
   if (!errors->empty() || auth == nullptr) return InvalidArgument(JoinDiagnostics(*errors));
   {
-    // Only a configuration that is taken into use replaces the throttle.
+    // Only a configuration that is taken into use replaces the throttles.
     std::lock_guard<std::mutex> lock(throttle_mu_);
     local_admin_throttle_ = throttle;
     local_admin_throttle_settings_ = settings->local_admin_throttle;
+    directory_throttles_ = std::move(in_use);
   }
   auto rt = std::make_shared<Runtime>();
   rt->config = load.config;
@@ -236,11 +246,12 @@ std::shared_ptr<const Runtime> DaemonCore::runtime() const {
 
 uint64_t DaemonCore::RecordLogin(const std::string& user, const std::string& method, const std::string& source,
                                  LoginFailure f, const std::string& client, const std::string& detail,
-                                 const std::string& client_address, bool admitted) {
+                                 const std::string& client_address, const std::string& typed_user, bool admitted) {
   metrics_.CountLogin(method, LoginFailureName(f));
   store::LoginRecord rec;
   rec.time = Now();
   rec.user = user.substr(0, kMaxUserLength);
+  rec.typed_user = (typed_user.empty() ? user : typed_user).substr(0, kMaxUserLength);
   rec.method = method;
   rec.source = source;
   rec.success = f == LoginFailure::kNone;
@@ -248,9 +259,10 @@ uint64_t DaemonCore::RecordLogin(const std::string& user, const std::string& met
   rec.client = client;
   rec.detail = detail;
   rec.client_address = client_address;
-  LogInfo("login user=" + Log::Quote(rec.user) + " method=" + method + " source=" + source + " result=" + rec.reason +
-          " address=" + Log::Quote(client_address) + " client=" + Log::Quote(client) +
-          (detail.empty() ? "" : " detail=" + Log::Quote(detail)));
+  LogInfo("login user=" + Log::Quote(rec.user) +
+          (rec.typed_user != rec.user ? " typed=" + Log::Quote(rec.typed_user) : std::string()) + " method=" + method +
+          " source=" + source + " result=" + rec.reason + " address=" + Log::Quote(client_address) +
+          " client=" + Log::Quote(client) + (detail.empty() ? "" : " detail=" + Log::Quote(detail)));
   return history_->Enqueue(std::move(rec), admitted);
 }
 
@@ -310,8 +322,14 @@ Reply DaemonCore::FinishLogin(const AuthOutcome& outcome, const std::string& met
   if (!history_->Admit())
     return RefuseForHistory(attempted_user, method, source, client, client_address, "history queue full");
   if (!outcome.ok()) {
-    RecordLogin(attempted_user, method, source, outcome.failure, client, outcome.detail, client_address);
-    auto [status, code] = PublicLoginError(outcome.failure);
+    // A failed guess is recorded against the account it resolved to, with
+    // the typed spelling beside it.
+    RecordLogin(outcome.account.empty() ? attempted_user : outcome.account, method, source, outcome.failure, client,
+                outcome.detail, client_address, attempted_user);
+    // An account state is told only once the password was proven right.
+    const LoginFailure shown =
+        IsAccountState(outcome.failure) && !outcome.password_proven ? LoginFailure::kBadCredentials : outcome.failure;
+    auto [status, code] = PublicLoginError(shown);
     return ErrorReply(status, code, "sign-in refused: " + code);
   }
   Identity identity = outcome.success.identity;
@@ -351,7 +369,7 @@ Reply DaemonCore::FinishLogin(const AuthOutcome& outcome, const std::string& met
   }
   rec.id = *id;
   const uint64_t ticket = RecordLogin(identity.user, method, source, LoginFailure::kNone, client,
-                                      outcome.success.offline ? "offline" : "", client_address);
+                                      outcome.success.offline ? "offline" : "", client_address, attempted_user);
   if (Status durable = history_->WaitDurable(ticket); !durable.ok()) {  // store.history_commit: before_answer
     sessions_.Remove(rec.id);
     metrics_.CountLogin(method, kHistoryUnavailableReason);
@@ -360,6 +378,34 @@ Reply DaemonCore::FinishLogin(const AuthOutcome& outcome, const std::string& met
   }
   metrics_.CountDecisionSetServed();
   return SessionReply(rec, /*include_id=*/true);
+}
+
+void DaemonCore::SpendDecoys(const std::vector<std::shared_ptr<Authenticator>>& authenticators, size_t from,
+                             const LoginRequest& request, AuthOutcome* outcome) {
+  for (size_t i = from; i < authenticators.size(); ++i) {
+    AuthOutcome d;
+    try {
+      d = authenticators[i]->Decoy(request);
+    } catch (...) {
+      continue;
+    }
+    if (d.failure == LoginFailure::kThrottled && outcome->failure != LoginFailure::kThrottled) {
+      // A later throttle refuses the name: answer as it would have for a name
+      // unknown before it, keeping the first reason in the detail.
+      outcome->detail = std::string(LoginFailureName(outcome->failure)) + ": " + outcome->detail + "; " +
+                        authenticators[i]->name() + ": " + d.detail;
+      outcome->failure = LoginFailure::kThrottled;
+    }
+  }
+}
+
+void DaemonCore::PaceRefusal(const AuthOutcome& outcome, std::chrono::steady_clock::time_point started) {
+  const bool looks_like_wrong_password =
+      outcome.failure == LoginFailure::kBadCredentials || outcome.failure == LoginFailure::kUnknownUser ||
+      (IsAccountState(outcome.failure) && !outcome.password_proven);
+  if (!looks_like_wrong_password) return;
+  if (!outcome.account.empty()) refusal_pacer_.RecordAccountRefusal(std::chrono::steady_clock::now() - started);
+  std::this_thread::sleep_until(started + refusal_pacer_.Floor());
 }
 
 Reply DaemonCore::Login(const std::string& user, Secret password, const LoginContext& context,
@@ -373,12 +419,12 @@ Reply DaemonCore::Login(const std::string& user, Secret password, const LoginCon
   // bad user name. None of them counts for the throttle.
   if (!context.refusal.empty()) {
     std::tie(outcome.failure, outcome.detail) = PluginRefusal(context.refusal);
-    RecordLogin(user, "password", "", outcome.failure, client, outcome.detail, address, /*admitted=*/false);
+    RecordLogin(user, "password", "", outcome.failure, client, outcome.detail, address, user, /*admitted=*/false);
     if (outcome.failure == LoginFailure::kEmptyPassword) return ErrorReply(401, "bad_credentials", "sign-in refused: bad_credentials");
     return ErrorReply(400, "bad_request", "sign-in refused: " + outcome.detail);
   }
   if (origin.failure != LoginFailure::kNone) {
-    RecordLogin(user, "password", "", origin.failure, client, origin.detail, address, /*admitted=*/false);
+    RecordLogin(user, "password", "", origin.failure, client, origin.detail, address, user, /*admitted=*/false);
     return ErrorReply(400, "bad_request", "sign-in refused: " + origin.detail);
   }
   if (password.empty()) {
@@ -389,6 +435,7 @@ Reply DaemonCore::Login(const std::string& user, Secret password, const LoginCon
     outcome.failure = LoginFailure::kInvalidUserName;
     return FinishLogin(outcome, "password", "", user, client, address);
   }
+  const auto started = std::chrono::steady_clock::now();
   const auto rt = runtime();
   LoginRequest request;
   request.user = user;
@@ -396,7 +443,9 @@ Reply DaemonCore::Login(const std::string& user, Secret password, const LoginCon
   request.client = address;  // the throttle counts the end user's machine, never the host process
   bool unavailable = false;
   std::string unavailable_detail;
-  for (const auto& auth : rt->auth->password) {
+  const auto& password_auth = rt->auth->password;
+  for (size_t i = 0; i < password_auth.size(); ++i) {
+    const auto& auth = password_auth[i];
     const auto start = std::chrono::steady_clock::now();
     AuthOutcome o;
     try {
@@ -414,10 +463,15 @@ Reply DaemonCore::Login(const std::string& user, Secret password, const LoginCon
       continue;
     }
     if (o.ok() && o.success.identity.source.empty()) o.success.identity.source = auth->name();
+    if (!o.ok() && o.failure != LoginFailure::kThrottled) {
+      SpendDecoys(password_auth, i + 1, request, &o);
+      PaceRefusal(o, started);
+    }
     return FinishLogin(o, MethodOf(auth->name()), auth->name(), user, client, address);
   }
   outcome.failure = unavailable ? LoginFailure::kDirectoryUnavailable : LoginFailure::kUnknownUser;
   outcome.detail = unavailable_detail;
+  PaceRefusal(outcome, started);
   return FinishLogin(outcome, "password", "", user, client, address);
 }
 
@@ -428,11 +482,11 @@ Reply DaemonCore::LoginToken(Secret token, const LoginContext& context, const Ca
   const auto rt = runtime();
   if (!context.refusal.empty()) {
     auto [failure, detail] = PluginRefusal(context.refusal);
-    RecordLogin("", "oidc", "", failure, client, detail, address, /*admitted=*/false);
+    RecordLogin("", "oidc", "", failure, client, detail, address, "", /*admitted=*/false);
     return ErrorReply(400, "bad_request", "sign-in refused: " + detail);
   }
   if (origin.failure != LoginFailure::kNone) {
-    RecordLogin("", "oidc", "", origin.failure, client, origin.detail, address, /*admitted=*/false);
+    RecordLogin("", "oidc", "", origin.failure, client, origin.detail, address, "", /*admitted=*/false);
     return ErrorReply(400, "bad_request", "sign-in refused: " + origin.detail);
   }
   if (rt->auth->token.empty()) {

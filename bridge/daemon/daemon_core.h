@@ -43,6 +43,7 @@
 #include "daemon/login_history_writer.h"
 #include "daemon/metrics.h"
 #include "daemon/oidc_flows.h"
+#include "daemon/refusal_pacer.h"
 #include "daemon/session_table.h"
 #include "store/store.h"
 
@@ -157,7 +158,7 @@ class DaemonCore {
   // refusal recorded from the refusal reserve); returns its ticket.
   uint64_t RecordLogin(const std::string& user, const std::string& method, const std::string& source, LoginFailure f,
                        const std::string& client, const std::string& detail, const std::string& client_address = "",
-                       bool admitted = true);
+                       const std::string& typed_user = "", bool admitted = true);
   // A login refused because its history row cannot be kept or made durable.
   Reply RefuseForHistory(const std::string& user, const std::string& method, const std::string& source,
                          const std::string& client, const std::string& client_address, const std::string& why);
@@ -165,6 +166,13 @@ class DaemonCore {
   void Audit(const std::string& actor, const std::string& action, const std::string& target,
              const std::string& before, const std::string& after);
   Reply FinishPasswordChange(const PasswordChangeOutcome& outcome, const std::string& user, const std::string& client);
+  // Runs Decoy() on authenticators[from..]: after a refusal decided early,
+  // the work (and throttle counts) an unknown name would have cost there.
+  void SpendDecoys(const std::vector<std::shared_ptr<Authenticator>>& authenticators, size_t from,
+                   const LoginRequest& request, AuthOutcome* outcome);
+  // Answers a password-login refusal that looks like a wrong password no
+  // sooner than the pacer's floor after `started` (refusal_pacer.h).
+  void PaceRefusal(const AuthOutcome& outcome, std::chrono::steady_clock::time_point started);
   Reply FinishLogin(const AuthOutcome& outcome, const std::string& method, const std::string& source,
                     const std::string& attempted_user, const std::string& client,
                     const std::string& client_address = "");
@@ -184,6 +192,8 @@ class DaemonCore {
   std::mutex throttle_mu_;
   std::shared_ptr<LoginThrottle> local_admin_throttle_;
   ThrottleSettings local_admin_throttle_settings_;
+  ThrottleRegistry directory_throttles_;  // same rule, per directory
+  RefusalPacer refusal_pacer_;
   mutable Metrics metrics_;  // thread-safe counters; MetricsText() refreshes the history gauges
   // Last member: destroyed (drained, joined) before metrics_ and store_.
   std::unique_ptr<LoginHistoryWriter> history_;

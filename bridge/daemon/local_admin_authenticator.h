@@ -10,7 +10,8 @@
 // not reveal whether a local admin of that name exists.
 // Throttling: with a LoginThrottle (DaemonCore owns one for the daemon's life,
 // so a reload does not reset it), a wrong password AND an unknown user both
-// count as a failure for the user ("local/<user>") and for the client — an
+// count as a failure for the user ("local/" + the NFKC_Casefold of the typed
+// name, so spellings share one count) and for the client — an
 // attacker cannot tell the two apart by the throttle either; once slowed down
 // or locked out, every attempt for that user or client is kThrottled without
 // looking at the store. A success clears the user's key. Empty passwords and
@@ -19,11 +20,11 @@
 // Thread-safety: safe for concurrent Authenticate/Lookup (the Store is).
 #pragma once
 
-#include <mutex>
 #include <string>
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "auth/authenticator.h"
 #include "auth/login_throttle.h"
@@ -40,20 +41,20 @@ class LocalAdminAuthenticator final : public Authenticator {
 
   std::string name() const override { return "local"; }
   AuthOutcome Authenticate(const LoginRequest& request) override;
+  // The dummy verification an unknown name costs, counted on the throttle.
+  AuthOutcome Decoy(const LoginRequest& request) override;
   // kNotFound once the local admin was removed (its sessions then end).
   Result<Identity> Lookup(const std::string& user) override;
 
  private:
-  const std::string& DummyHash();
-
+  std::optional<AuthOutcome> Throttled(const LoginRequest& request, SystemTime now);
   AuthOutcome Fail(LoginFailure f, std::string detail, const LoginRequest& request, SystemTime now);
 
   store::Store* store_;
   int dummy_iterations_;
   std::shared_ptr<LoginThrottle> throttle_;
   std::function<SystemTime()> clock_;
-  std::once_flag dummy_once_;
-  std::string dummy_hash_;  // written once under dummy_once_
+  std::string dummy_hash_;  // same cost as a real one; written by the constructor
 };
 
 }  // namespace idb::daemon

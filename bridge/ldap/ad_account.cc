@@ -120,6 +120,18 @@ LoginFailure FailureFromAdDataCode(uint32_t code) {
   }
 }
 
+bool AdDataCodeProvesPassword(uint32_t code) {
+  switch (code) {
+    case 0x530:
+    case 0x531:
+    case 0x532:
+    case 0x533:
+    case 0x701:
+    case 0x773: return true;
+    default: return false;
+  }
+}
+
 LoginFailure AccountStateFromEntry(const std::map<std::string, std::vector<std::string>>& attrs,
                                    std::chrono::system_clock::time_point now) {
   if (const std::string* locked = First(attrs, "pwdaccountlockedtime")) {

@@ -42,6 +42,10 @@ std::optional<uint32_t> AdBindDataCode(std::string_view diagnostic);
 // expired, 533 disabled, 701 account expired, 773 must change password,
 // 775 locked. Unknown codes → kBadCredentials.
 LoginFailure FailureFromAdDataCode(uint32_t code);
+// True for the sub-codes AD gives only after it checked the password and found
+// it right (530, 531, 532, 533, 701, 773). 52e/525 are wrong password or no
+// such user; 775 (locked) comes whatever the password.
+bool AdDataCodeProvesPassword(uint32_t code);
 
 // userAccountControl / msDS-User-Account-Control-Computed bits.
 inline constexpr uint32_t kUacAccountDisable = 0x0002;

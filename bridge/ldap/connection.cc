@@ -13,6 +13,8 @@
 #include <mutex>
 #include <thread>
 
+#include "common/work_counters.h"
+
 namespace idb::ldap {
 namespace {
 
@@ -162,6 +164,7 @@ Status Connection::Classify(int rc, const std::string& what) {
 Status Connection::Bind(const std::string& dn, const Secret& password, BindResult* result) {
   if (password.empty()) return InvalidArgument("empty password refused before any bind");
   if (dn.empty()) return InvalidArgument("empty bind DN refused");
+  CountDirectoryOperation();
   berval cred{};
   cred.bv_val = const_cast<char*>(password.expose().data());
   cred.bv_len = password.size();
@@ -340,6 +343,7 @@ Status Connection::ChangeAdPassword(const std::string& user_dn, const Secret& ol
 Result<std::vector<Entry>> Connection::Search(const std::string& base, int scope, const std::string& filter,
                                               const std::vector<std::string>& attrs, int page_size,
                                               size_t max_entries) {
+  CountDirectoryOperation();
   std::vector<char*> attr_ptrs;
   for (const auto& a : attrs) attr_ptrs.push_back(const_cast<char*>(a.c_str()));
   attr_ptrs.push_back(nullptr);

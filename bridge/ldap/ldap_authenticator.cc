@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "auth/user_name_fold.h"
 #include "core/dn.h"
 #include "ldap/ad_account.h"
 #include "ldap/filter.h"
@@ -85,7 +86,9 @@ ConnectOptions LdapAuthenticator::BaseOptions() const {
 std::vector<std::string> LdapAuthenticator::UserAttributes() const {
   std::vector<std::string> a = {config_.user_name_attribute, "pwdAccountLockedTime"};
   if (config_.IsActiveDirectory()) {
-    for (const char* x : {"userAccountControl", "accountExpires", "pwdLastSet"}) a.emplace_back(x);
+    for (const char* x : {"userAccountControl", "accountExpires", "pwdLastSet", "objectGUID"}) a.emplace_back(x);
+  } else {
+    a.emplace_back("entryUUID");  // operational: returned only when asked for by name
   }
   for (const auto& x : UserAttributesForGroups(config_)) a.push_back(x);
   for (const auto& [claim, attr] : config_.claims) a.push_back(attr);
@@ -147,13 +150,39 @@ Result<Identity> LdapAuthenticator::BuildIdentity(Connection& conn, const Found&
   return id;
 }
 
+std::string LdapAuthenticator::NameKey(const std::string& name) const {
+  auto folded = FoldUserName(name);
+  // A name that cannot be folded (malformed UTF-8) is keyed on its bytes.
+  return config_.name + "/name:" + (folded.ok() ? *folded : Lower(name));
+}
+
+std::string LdapAuthenticator::AccountKey(const Entry& entry) const {
+  if (std::string uuid = entry.First("entryuuid"); !uuid.empty()) return config_.name + "/id:" + Lower(uuid);
+  if (std::string guid = entry.First("objectguid"); !guid.empty()) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned char c : guid) {
+      hex.push_back(kHex[c >> 4]);
+      hex.push_back(kHex[c & 0x0f]);
+    }
+    return config_.name + "/id:" + hex;
+  }
+  return config_.name + "/dn:" + Lower(entry.dn);
+}
+
+std::string LdapAuthenticator::DecoyDn() const {
+  return "cn=idbridge-no-such-account," + (config_.user_search_base.empty() ? config_.GroupBase()
+                                                                            : config_.user_search_base);
+}
+
 AuthOutcome LdapAuthenticator::Fail(LoginFailure f, std::string detail, const LoginRequest& request,
-                                    bool count_for_throttle) {
-  if (count_for_throttle && throttle_) throttle_->RecordFailure(config_.name + "/" + Lower(request.user.substr(0, config_.max_user_name_length)), request.client, clock_());
+                                    const std::string& throttle_key) {
+  if (throttle_) throttle_->RecordFailure(throttle_key, request.client, clock_());
   return Outcome(f, std::move(detail));
 }
 
-AuthOutcome LdapAuthenticator::Offline(const std::string& cache_key, const LoginRequest& request, const std::string& why) {
+AuthOutcome LdapAuthenticator::Offline(const std::string& cache_key, const LoginRequest& request,
+                                       const std::string& throttle_key, const std::string& why) {
   if (!cache_) return Outcome(LoginFailure::kDirectoryUnavailable, why);
   auto id = cache_->Verify(cache_key, request.password, clock_());
   if (id.ok()) {
@@ -165,7 +194,7 @@ AuthOutcome LdapAuthenticator::Offline(const std::string& cache_key, const Login
   }
   switch (id.status().code()) {
     case ErrorCode::kUnauthenticated:
-      return Fail(LoginFailure::kBadCredentials, "offline: wrong password (" + why + ")", request, true);
+      return Fail(LoginFailure::kBadCredentials, "offline: wrong password (" + why + ")", request, throttle_key);
     case ErrorCode::kPermissionDenied:
       return Outcome(LoginFailure::kThrottled, "offline: " + id.status().message());
     default:
@@ -175,141 +204,7 @@ AuthOutcome LdapAuthenticator::Offline(const std::string& cache_key, const Login
 
 AuthOutcome LdapAuthenticator::Authenticate(const LoginRequest& request) {
   try {
-    if (!setup_error_.ok()) return Outcome(LoginFailure::kInternal, "directory not usable: " + setup_error_.message());
-    // 1. Refusals without network traffic.
-    if (Status v = ValidateUserName(request.user, config_.max_user_name_length); !v.ok()) {
-      return Fail(LoginFailure::kInvalidUserName, v.message(), request, true);
-    }
-    auto login = ParseLogin(request.user, config_.login_forms, config_.upn_domains, config_.netbios_domain);
-    if (!login.ok()) {
-      if (login.status().code() == ErrorCode::kNotFound) return Outcome(LoginFailure::kUnknownUser, login.status().message());
-      return Fail(LoginFailure::kInvalidUserName, login.status().message(), request, true);
-    }
-    if (request.password.empty()) return Outcome(LoginFailure::kEmptyPassword, "empty password refused before any bind");
-    const std::string throttle_key = config_.name + "/" + Lower(request.user);
-    if (throttle_) {
-      ThrottleVerdict v = throttle_->Check(throttle_key, request.client, clock_());
-      if (!v.allowed) {
-        return Outcome(LoginFailure::kThrottled, std::string(v.locked_out ? "locked out" : "slowed down") +
-                                                     " after repeated failures (" + v.reason + ")");
-      }
-    }
-    const std::string cache_key = config_.name + "/" + Lower(login->account);
-
-    // 2. Find the user (service account), or bind directly with the template.
-    Found found;
-    if (service_pool_) {
-      auto f = FindUser(login->account);
-      if (!f.ok()) {
-        switch (f.status().code()) {
-          case ErrorCode::kNotFound:
-            return Fail(LoginFailure::kUnknownUser, "no such user in " + config_.name, request, true);
-          case ErrorCode::kUnavailable:
-          case ErrorCode::kDeadlineExceeded:
-            return Offline(cache_key, request, f.status().message());
-          default:
-            return Outcome(LoginFailure::kInternal, f.status().message());
-        }
-      }
-      found = std::move(*f);
-    }
-
-    // 3. Bind as the user on a connection that never searches as the service.
-    std::string bind_dn = found.entry.dn;
-    if (!service_pool_) {
-      bind_dn = config_.user_bind_template;
-      const bool dn_template = bind_dn.find('=') != std::string::npos;
-      const std::string value = dn_template ? EscapeDnValue(login->account) : login->account;
-      for (size_t at; (at = bind_dn.find("{user}")) != std::string::npos;) bind_dn.replace(at, 6, value);
-    }
-    BindResult br;
-    Status bound = Unavailable("no directory server could be asked");
-    std::optional<ConnectionPool::Lease> user_conn;
-    for (size_t attempt = 0; attempt <= servers_->size(); ++attempt) {
-      auto lease = bind_pool_->Acquire();
-      if (!lease.ok()) {
-        bound = lease.status();
-        break;
-      }
-      bound = (*lease)->Bind(bind_dn, request.password, &br);
-      if (bound.code() == ErrorCode::kUnavailable) {
-        lease->ServerFailed();
-        continue;
-      }
-      if (!service_pool_) user_conn.emplace(std::move(*lease));
-      break;
-    }
-    if (bound.code() == ErrorCode::kUnavailable || bound.code() == ErrorCode::kDeadlineExceeded) {
-      return Offline(cache_key, request, bound.message());
-    }
-    if (!bound.ok()) {
-      if (bound.code() != ErrorCode::kUnauthenticated) return Outcome(LoginFailure::kInternal, bound.message());
-      LoginFailure f = LoginFailure::kBadCredentials;
-      std::string detail = "bind refused (LDAP " + std::to_string(br.ldap_code) + ")";
-      if (auto code = AdBindDataCode(br.diagnostic)) {
-        f = FailureFromAdDataCode(*code);
-        char hex[16];
-        snprintf(hex, sizeof hex, "%x", *code);
-        detail += ", AD data " + std::string(hex);
-      } else if (LoginFailure state = AccountStateFromEntry(found.entry.attrs, clock_()); state != LoginFailure::kNone) {
-        f = state;
-        detail += ", account state from the directory entry";
-      } else if (br.policy_error == PP_passwordExpired) {
-        f = LoginFailure::kPasswordExpired;
-        detail += ", ppolicy: password expired";
-      } else if (br.policy_error == PP_accountLocked) {
-        f = LoginFailure::kAccountLocked;
-        detail += ", ppolicy: account locked";
-      }
-      if (f != LoginFailure::kBadCredentials && f != LoginFailure::kUnknownUser && cache_) cache_->Forget(cache_key);
-      const bool guess = f == LoginFailure::kBadCredentials || f == LoginFailure::kUnknownUser;
-      return Fail(f, detail, request, guess);
-    }
-
-    if (br.policy_error == PP_changeAfterReset) {
-      // ppolicy pwdMustChange: the bind worked, but the server allows nothing
-      // but a password change until one is made (the bind pool's next bind
-      // resets the connection).
-      if (cache_) cache_->Forget(cache_key);
-      return Fail(LoginFailure::kMustChangePassword, "ppolicy: the password must be changed after a reset", request, false);
-    }
-
-    // 4. Template mode: read the entry as the user.
-    if (!service_pool_) {
-      const std::string filter = FormatFilter(config_.user_filter, login->account);
-      auto r = (**user_conn).Search(config_.user_search_base, LDAP_SCOPE_SUBTREE, filter, UserAttributes(), 0, 2);
-      if (!r.ok() || r->size() != 1) {
-        if (!r.ok() && r.status().code() == ErrorCode::kUnavailable) user_conn->ServerFailed();
-        return Outcome(LoginFailure::kInternal, r.ok() ? "bound, but the user's entry is not readable as the user"
-                                                       : r.status().message());
-      }
-      found.entry = std::move(r->front());
-      found.canonical = found.entry.First(Lower(config_.user_name_attribute));
-      if (found.canonical.empty()) found.canonical = login->account;
-    }
-    if (LoginFailure state = AccountStateFromEntry(found.entry.attrs, clock_()); state != LoginFailure::kNone) {
-      if (cache_) cache_->Forget(cache_key);
-      return Fail(state, "password accepted, but the directory entry says " + std::string(LoginFailureName(state)), request, false);
-    }
-
-    // 5. Groups and claims.
-    Result<Identity> id = Internal("unset");
-    if (service_pool_) {
-      auto build = [&](Connection& conn) { return BuildIdentity(conn, found); };
-      id = IDB_WITH_SERVICE_CONNECTION(Identity, build);
-    } else {
-      id = BuildIdentity(**user_conn, found);
-    }
-    if (!id.ok()) return Outcome(LoginFailure::kDirectoryUnavailable, "reading groups failed: " + id.status().message());
-    if (throttle_) throttle_->RecordSuccess(throttle_key, request.client, clock_());
-    if (cache_) {
-      // Best effort: a failure to cache never fails an online login.
-      (void)cache_->Store(cache_key, request.password, *id, clock_());
-    }
-    AuthOutcome o;
-    o.success.identity = std::move(*id);
-    o.detail = "bound as " + found.entry.dn;
-    return o;
+    return Attempt(request, /*decoy=*/false);
   } catch (const std::exception& e) {
     return Outcome(LoginFailure::kInternal, std::string("internal error: ") + e.what());
   } catch (...) {
@@ -550,6 +445,196 @@ PasswordChangeOutcome LdapAuthenticator::ChangePassword(const PasswordChangeRequ
     o.source = name();
     return o;
   }
+}
+
+AuthOutcome LdapAuthenticator::Decoy(const LoginRequest& request) {
+  try {
+    AuthOutcome o = Attempt(request, /*decoy=*/true);
+    if (o.failure != LoginFailure::kThrottled) o.failure = LoginFailure::kUnknownUser;
+    return o;
+  } catch (...) {
+    return Outcome(LoginFailure::kUnknownUser, "decoy failed");
+  }
+}
+
+AuthOutcome LdapAuthenticator::Attempt(const LoginRequest& request, bool decoy) {
+  if (!setup_error_.ok()) return Outcome(LoginFailure::kInternal, "directory not usable: " + setup_error_.message());
+  // 1. Refusals without network traffic.
+  if (Status v = ValidateUserName(request.user, config_.max_user_name_length); !v.ok()) {
+    return Fail(LoginFailure::kInvalidUserName, v.message(), request,
+                NameKey(request.user.substr(0, config_.max_user_name_length)));
+  }
+  auto login = ParseLogin(request.user, config_.login_forms, config_.upn_domains, config_.netbios_domain);
+  if (!login.ok()) {
+    if (login.status().code() == ErrorCode::kNotFound) return Outcome(LoginFailure::kUnknownUser, login.status().message());
+    return Fail(LoginFailure::kInvalidUserName, login.status().message(), request, NameKey(request.user));
+  }
+  if (request.password.empty()) return Outcome(LoginFailure::kEmptyPassword, "empty password refused before any bind");
+  // Failures count against the account the directory resolved (its stable
+  // id), or against the folded name when it resolved to nothing.
+  std::string throttle_key = NameKey(login->account);
+  auto throttled = [&](const std::string& key) -> std::optional<AuthOutcome> {
+    if (!throttle_) return std::nullopt;
+    ThrottleVerdict v = throttle_->Check(key, request.client, clock_());
+    if (v.allowed) return std::nullopt;
+    return Outcome(LoginFailure::kThrottled, std::string(v.locked_out ? "locked out" : "slowed down") +
+                                                 " after repeated failures (" + v.reason + ")");
+  };
+  const std::string cache_key = config_.name + "/" + Lower(login->account);
+
+  // 2. Find the user (service account), or bind directly with the template.
+  // A name that matches nothing still costs one bind (to a DN that does not
+  // exist), so that a refusal takes as long whether or not the account exists.
+  std::optional<Found> found;
+  if (service_pool_) {
+    auto f = FindUser(login->account);
+    if (f.ok()) {
+      found = std::move(*f);
+      throttle_key = AccountKey(found->entry);
+    } else if (f.status().code() == ErrorCode::kUnavailable || f.status().code() == ErrorCode::kDeadlineExceeded) {
+      if (decoy) return Outcome(LoginFailure::kUnknownUser, f.status().message());
+      if (auto t = throttled(throttle_key)) return *t;
+      return Offline(cache_key, request, throttle_key, f.status().message());
+    } else if (f.status().code() != ErrorCode::kNotFound) {
+      return Outcome(LoginFailure::kInternal, f.status().message());
+    }
+  }
+  if (auto t = throttled(throttle_key)) {
+    if (found) t->account = found->canonical;
+    return *t;
+  }
+
+  // 3. Bind as the user on a connection that never searches as the service.
+  std::string bind_dn = found ? found->entry.dn : DecoyDn();
+  if (!service_pool_) {
+    bind_dn = config_.user_bind_template;
+    const bool dn_template = bind_dn.find('=') != std::string::npos;
+    const std::string value = dn_template ? EscapeDnValue(login->account) : login->account;
+    for (size_t at; (at = bind_dn.find("{user}")) != std::string::npos;) bind_dn.replace(at, 6, value);
+  }
+  const bool real_account = !decoy && (found || !service_pool_);
+  if (!real_account) bind_dn = DecoyDn();
+  BindResult br;
+  Status bound = Unavailable("no directory server could be asked");
+  std::optional<ConnectionPool::Lease> user_conn;
+  for (size_t attempt = 0; attempt <= servers_->size(); ++attempt) {
+    auto lease = bind_pool_->Acquire();
+    if (!lease.ok()) {
+      bound = lease.status();
+      break;
+    }
+    bound = (*lease)->Bind(bind_dn, request.password, &br);
+    if (bound.code() == ErrorCode::kUnavailable) {
+      lease->ServerFailed();
+      continue;
+    }
+    if (!service_pool_ && real_account) user_conn.emplace(std::move(*lease));
+    break;
+  }
+  if (!real_account) {
+    // The decoy bind's answer means nothing: the name is not an account here.
+    return Fail(LoginFailure::kUnknownUser, decoy ? "decoy" : "no such user in " + config_.name, request, throttle_key);
+  }
+  if (bound.code() == ErrorCode::kUnavailable || bound.code() == ErrorCode::kDeadlineExceeded) {
+    return Offline(cache_key, request, throttle_key, bound.message());
+  }
+  const Entry* entry = found ? &found->entry : nullptr;
+  if (!bound.ok()) {
+    if (bound.code() != ErrorCode::kUnauthenticated) return Outcome(LoginFailure::kInternal, bound.message());
+    // A refused bind tells the user "bad credentials", unless the directory
+    // proved the password right; the history gets the precise reason.
+    LoginFailure f = LoginFailure::kBadCredentials;
+    bool proven = false;
+    std::string detail = "bind refused (LDAP " + std::to_string(br.ldap_code) + ")";
+    if (auto code = AdBindDataCode(br.diagnostic)) {
+      f = FailureFromAdDataCode(*code);
+      proven = AdDataCodeProvesPassword(*code);
+      char hex[16];
+      snprintf(hex, sizeof hex, "%x", *code);
+      detail += ", AD data " + std::string(hex);
+    }
+    if (!proven && entry != nullptr) {
+      if (LoginFailure state = AccountStateFromEntry(entry->attrs, clock_()); state != LoginFailure::kNone) {
+        f = state;
+        detail += ", account state from the directory entry";
+      }
+    }
+    if (!proven && f == LoginFailure::kBadCredentials && br.policy_error == PP_passwordExpired) {
+      // slapd's ppolicy says "expired" only after it checked the password.
+      f = LoginFailure::kPasswordExpired;
+      proven = true;
+      detail += ", ppolicy: password expired";
+    } else if (!proven && f == LoginFailure::kBadCredentials && br.policy_error == PP_accountLocked) {
+      f = LoginFailure::kAccountLocked;  // whatever the password: not proven
+      detail += ", ppolicy: account locked";
+    }
+    if (IsAccountState(f)) {
+      if (cache_) cache_->Forget(cache_key);
+      if (!proven) detail += ", password not proven";
+    }
+    AuthOutcome o = proven ? Outcome(f, detail) : Fail(f, detail, request, throttle_key);
+    o.password_proven = proven;
+    if (found) o.account = found->canonical;
+    return o;
+  }
+
+  if (br.policy_error == PP_changeAfterReset) {
+    // ppolicy pwdMustChange: the bind worked, but the server allows nothing
+    // but a password change until one is made (the bind pool's next bind
+    // resets the connection).
+    if (cache_) cache_->Forget(cache_key);
+    AuthOutcome o = Outcome(LoginFailure::kMustChangePassword, "ppolicy: the password must be changed after a reset");
+    o.password_proven = true;
+    if (found) o.account = found->canonical;
+    return o;
+  }
+
+  // 4. Template mode: read the entry as the user.
+  if (!service_pool_) {
+    const std::string filter = FormatFilter(config_.user_filter, login->account);
+    auto r = (**user_conn).Search(config_.user_search_base, LDAP_SCOPE_SUBTREE, filter, UserAttributes(), 0, 2);
+    if (!r.ok() || r->size() != 1) {
+      if (!r.ok() && r.status().code() == ErrorCode::kUnavailable) user_conn->ServerFailed();
+      return Outcome(LoginFailure::kInternal, r.ok() ? "bound, but the user's entry is not readable as the user"
+                                                     : r.status().message());
+    }
+    found.emplace();
+    found->entry = std::move(r->front());
+    found->canonical = found->entry.First(Lower(config_.user_name_attribute));
+    if (found->canonical.empty()) found->canonical = login->account;
+  }
+  if (LoginFailure state = AccountStateFromEntry(found->entry.attrs, clock_()); state != LoginFailure::kNone) {
+    if (cache_) cache_->Forget(cache_key);
+    AuthOutcome o = Outcome(state, "password accepted, but the directory entry says " + std::string(LoginFailureName(state)));
+    o.password_proven = true;
+    o.account = found->canonical;
+    return o;
+  }
+
+  // 5. Groups and claims.
+  Result<Identity> id = Internal("unset");
+  if (service_pool_) {
+    auto build = [&](Connection& conn) { return BuildIdentity(conn, *found); };
+    id = IDB_WITH_SERVICE_CONNECTION(Identity, build);
+  } else {
+    id = BuildIdentity(**user_conn, *found);
+  }
+  if (!id.ok()) return Outcome(LoginFailure::kDirectoryUnavailable, "reading groups failed: " + id.status().message());
+  if (throttle_) {
+    throttle_->RecordSuccess(throttle_key, request.client, clock_());
+    // Template mode resolves the account only now: clear its key too.
+    if (!service_pool_) throttle_->RecordSuccess(AccountKey(found->entry), request.client, clock_());
+  }
+  if (cache_) {
+    // Best effort: a failure to cache never fails an online login.
+    (void)cache_->Store(cache_key, request.password, *id, clock_());
+  }
+  AuthOutcome o;
+  o.success.identity = std::move(*id);
+  o.password_proven = true;
+  o.account = found->canonical;
+  o.detail = "bound as " + found->entry.dn;
+  return o;
 }
 
 Result<Identity> LdapAuthenticator::Lookup(const std::string& user) {

@@ -6,16 +6,23 @@
 //  1. refuse, without any network traffic: invalid user names (length,
 //     control characters, NUL, bad UTF-8; kInvalidUserName), a login form or
 //     domain this directory does not accept (kUnknownUser: the daemon may try
-//     the next authenticator), an empty password (kEmptyPassword), and
-//     throttled users/clients (kThrottled);
+//     the next authenticator) and an empty password (kEmptyPassword);
 //  2. find the user with the service account (pooled connections; the filter
 //     value RFC 4515-escaped) — or, with user_bind_template, bind directly;
-//  3. bind as the user on a separate pool of connections that never search;
+//     then ask the throttle about the account found (its entryUUID/objectGUID,
+//     so every spelling of it shares one count) or, for a name that matches
+//     nothing, about the NFKC_Casefold of the typed name (kThrottled);
+//  3. bind as the user on a separate pool of connections that never search; a
+//     name that matched nothing binds a DN that does not exist, so it costs
+//     what a wrong password costs (kUnknownUser);
 //  4. map a refused bind precisely: AD "data 52e/525/530/531/532/533/701/773/
 //     775", OpenLDAP ppolicy pwdAccountLockedTime and the ppolicy response
 //     control (expired; must change after a reset, which refuses even a bind
 //     that succeeded); unknown user and wrong
-//     password are both kBadCredentials publicly (history gets kUnknownUser);
+//     775", OpenLDAP ppolicy pwdAccountLockedTime. A state is marked
+//     password_proven only when AD gave a code it gives for a right password
+//     only (530/531/532/533/701/773); otherwise the user is told "bad
+//     credentials" and the history keeps the state;
 //  5. read groups (group_resolver.h) and claims; update throttle and the
 //     offline credential cache.
 // Every error is a denial (fail closed). When no server can be asked at all
@@ -55,6 +62,9 @@ class LdapAuthenticator final : public Authenticator {
 
   std::string name() const override { return config_.SourceName(); }
   AuthOutcome Authenticate(const LoginRequest& request) override;
+  // Search for the name and a bind to a DN that does not exist; counts a
+  // failure on the throttle key the name resolves to.
+  AuthOutcome Decoy(const LoginRequest& request) override;
   // Service-account read of the user's groups and claims. kNotFound: gone;
   // kPermissionDenied: disabled/locked/expired; kUnavailable: no server.
   Result<Identity> Lookup(const std::string& user) override;
@@ -90,8 +100,18 @@ class LdapAuthenticator final : public Authenticator {
   };
   Result<Found> FindUser(const std::string& account);
   Result<Identity> BuildIdentity(Connection& conn, const Found& found);
-  AuthOutcome Offline(const std::string& cache_key, const LoginRequest& request, const std::string& why);
-  AuthOutcome Fail(LoginFailure f, std::string detail, const LoginRequest& request, bool count_for_throttle);
+  AuthOutcome Attempt(const LoginRequest& request, bool decoy);
+  AuthOutcome Offline(const std::string& cache_key, const LoginRequest& request, const std::string& throttle_key,
+                      const std::string& why);
+  // Records a failed guess against `throttle_key` (and the client).
+  AuthOutcome Fail(LoginFailure f, std::string detail, const LoginRequest& request, const std::string& throttle_key);
+  // Throttle keys: "<dir>/id:<entryUUID | objectGUID hex>" (else "/dn:<dn>")
+  // for a resolved account, "<dir>/name:<NFKC_Casefold name>" otherwise.
+  std::string AccountKey(const Entry& entry) const;
+  std::string NameKey(const std::string& name) const;
+  // A DN under the user base that names no entry: the bind a name that
+  // resolved to nothing (and a decoy) spends.
+  std::string DecoyDn() const;
   std::vector<std::string> UserAttributes() const;
   ConnectOptions BaseOptions() const;
   bool AllServersUseTls() const;

@@ -11,6 +11,8 @@
 #include <set>
 #include <vector>
 
+#include "common/work_counters.h"
+
 namespace idb::store {
 namespace {
 
@@ -43,6 +45,7 @@ std::optional<std::vector<unsigned char>> Unbase64(std::string_view s) {
 
 bool Derive(const Secret& password, const unsigned char* salt, size_t salt_len, int iterations,
             unsigned char* out, size_t out_len) {
+  CountPasswordHash();
   return PKCS5_PBKDF2_HMAC(password.expose().data(), static_cast<int>(password.size()), salt,
                            static_cast<int>(salt_len), iterations, EVP_sha256(), static_cast<int>(out_len),
                            out) == 1;

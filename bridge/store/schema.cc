@@ -105,6 +105,11 @@ CREATE INDEX offline_credentials_by_user ON offline_credentials (user);
 ALTER TABLE login_history ADD COLUMN client_address TEXT NOT NULL DEFAULT '';
 CREATE INDEX login_history_by_client_address ON login_history (client_address, time_ms);
 )sql",
+    // 4: the user name as typed, beside `user` (the account a failed guess
+    // resolved to, when it resolved to one). Rows from before: ''.
+    R"sql(
+ALTER TABLE login_history ADD COLUMN typed_user TEXT NOT NULL DEFAULT '';
+)sql",
 };
 constexpr int kStepCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kStepCount == kSchemaVersion, "one migration step per schema version");

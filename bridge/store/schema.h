@@ -14,7 +14,7 @@
 
 namespace idb::store {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 constexpr int kApplicationId = 0x49444231;  // "IDB1"
 
 Status Migrate(sqlite3* db);

@@ -546,7 +546,7 @@ Status SqliteStore::RecordLogins(const std::vector<LoginRecord>& records) {
     if (!tx.ok()) return tx.status();
     auto ins = cache_.Prepare(
                                   "INSERT INTO login_history (time_ms, user, method, source, success, reason, "
-                                  "client, detail, client_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                                  "client, detail, client_address, typed_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!ins.ok()) return ins.status();
     int64_t newest_ms = INT64_MIN;
     for (const LoginRecord& r : records) {
@@ -557,6 +557,7 @@ Status SqliteStore::RecordLogins(const std::vector<LoginRecord>& records) {
       ins->Bind(4, SanitizeForLog(r.source)).Bind(5, int64_t{r.success ? 1 : 0}).Bind(6, SanitizeForLog(r.reason, 64));
       ins->Bind(7, SanitizeForLog(r.client)).Bind(8, SanitizeForLog(r.detail, kMaxTextBytes));
       ins->Bind(9, SanitizeForLog(r.client_address));
+      ins->Bind(10, SanitizeForLog(r.typed_user));
       IDB_RETURN_IF_ERROR(ins->Run());
     }
     bool pruned = false;
@@ -581,7 +582,7 @@ Result<std::vector<LoginRecord>> SqliteStore::QueryHistory(const HistoryQuery& q
   auto run = [&]() -> Result<std::vector<LoginRecord>> {
     auto st = cache_.Prepare(
                                  "SELECT id, time_ms, user, method, source, success, reason, client, detail, "
-                                 "client_address FROM login_history WHERE (?1 IS NULL OR user = ?1) AND (?2 IS NULL OR time_ms >= ?2) "
+                                 "client_address, typed_user FROM login_history WHERE (?1 IS NULL OR user = ?1) AND (?2 IS NULL OR time_ms >= ?2) "
                                  "AND (?3 = 0 OR success = 0) ORDER BY time_ms DESC, id DESC LIMIT ?4");
     if (!st.ok()) return st.status();
     std::optional<int64_t> since;
@@ -603,6 +604,7 @@ Result<std::vector<LoginRecord>> SqliteStore::QueryHistory(const HistoryQuery& q
       r.client = st->Text(7);
       r.detail = st->Text(8);
       r.client_address = st->Text(9);
+      r.typed_user = st->Text(10);
       out.push_back(std::move(r));
     }
     std::reverse(out.begin(), out.end());

@@ -75,7 +75,7 @@ struct LimitsUpdate {
 struct LoginRecord {
   int64_t id = 0;           // assigned by the store
   SystemTime time{};
-  std::string user;         // as attempted; sanitised (common/names.h), never rejected
+  std::string user;         // the account resolved (else as typed); sanitised (common/names.h), never rejected
   std::string method;       // "ldap", "oidc", "local"
   std::string source;       // "ldap:corp", "oidc:entra", "local"; may be empty
   bool success = false;
@@ -83,6 +83,7 @@ struct LoginRecord {
   std::string client;       // "uid=1000 pid=42" or "203.0.113.4:5123"
   std::string detail;       // free text, never a secret
   std::string client_address = {};  // the end user's machine (validated IP or host name); "" = not given
+  std::string typed_user = {};  // the spelling typed ("FLEET\\mike"); '' in rows from before schema 4
 };
 
 struct HistoryQuery {

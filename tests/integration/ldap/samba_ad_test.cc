@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "common/work_counters.h"
 #include "ldap/ldap_authenticator.h"
 #include "samba_dc.h"
 
@@ -186,6 +187,75 @@ TEST_F(SambaAd, LockedAccount775AfterTheDomainThreshold) {
   for (int i = 0; i < 3; ++i) (void)a->Authenticate(Login("lara", "Wrong-Password-" + std::to_string(i)));
   AuthOutcome o = a->Authenticate(Login("lara", kPw));
   EXPECT_EQ(o.failure, LoginFailure::kAccountLocked) << o.detail;
+}
+
+// --- no user enumeration: states only after a proven password, same work ---
+
+TEST_F(SambaAd, StatesAreProvenOnlyByTheRightPassword) {
+  auto a = Make(Config());
+  for (const char* user : {"dave", "emma", "nick"}) {
+    AuthOutcome right = a->Authenticate(Login(user, kPw));
+    EXPECT_TRUE(IsAccountState(right.failure)) << user << ": " << right.detail;
+    EXPECT_TRUE(right.password_proven) << user << ": " << right.detail;
+    AuthOutcome wrong = a->Authenticate(Login(user, "Wrong-Password-1"));
+    EXPECT_FALSE(wrong.password_proven) << user << ": " << wrong.detail;
+    EXPECT_EQ(wrong.account, user);
+  }
+  // The history still learns the precise state from the entry.
+  EXPECT_EQ(a->Authenticate(Login("dave", "Wrong-Password-2")).failure, LoginFailure::kAccountDisabled);
+}
+
+TEST_F(SambaAd, LockedAccountIsNeverProven775) {
+  auto a = Make(Config());
+  for (int i = 0; i < 3; ++i) (void)a->Authenticate(Login("lara", "Wrong-Password-" + std::to_string(i)));
+  AuthOutcome o = a->Authenticate(Login("lara", kPw));
+  EXPECT_EQ(o.failure, LoginFailure::kAccountLocked) << o.detail;
+  EXPECT_FALSE(o.password_proven) << o.detail;
+}
+
+TEST_F(SambaAd, EveryRefusalCostsTheSameDirectoryWork) {
+  auto a = Make(Config());
+  ASSERT_TRUE(a->Authenticate(Login("alice", kPw)).ok());  // warm the pools
+  auto cost = [&](const std::string& user) {
+    const WorkCounts before = ThisThreadWork();
+    AuthOutcome o = a->Authenticate(Login(user, "Wrong-Password-9"));
+    EXPECT_FALSE(o.ok()) << user;
+    return WorkSince(before);
+  };
+  const WorkCounts wrong = cost("alice");
+  EXPECT_EQ(wrong.directory_operations, 2u);  // search + bind
+  EXPECT_EQ(cost("nobody"), wrong);
+  EXPECT_EQ(cost("FLEET\\nobody"), wrong);
+  EXPECT_EQ(cost("dave"), wrong);
+  EXPECT_EQ(cost("emma"), wrong);
+  ASSERT_TRUE(a->Authenticate(Login("alice", kPw)).ok());  // clears AD's bad-password count
+}
+
+TEST_F(SambaAd, ThrottleCountsTheAccountWhateverTheSpelling) {
+  DirectoryConfig c = Config();
+  c.throttle_enabled = true;
+  c.throttle.free_failures = 100;
+  c.throttle.lockout_failures = 2;  // below the domain's lockout threshold (3)
+  auto a = Make(c);
+  // Clear AD's bad-password count left by earlier tests.
+  ASSERT_TRUE(Make(Config())->Authenticate(Login("mike", kPw)).ok());
+  auto attempt = [&](const std::string& user, const std::string& pw) {
+    LoginRequest r = Login(user, pw);
+    r.client.clear();  // only the per-user count is under test
+    return a->Authenticate(r);
+  };
+  EXPECT_EQ(attempt("mike@fleet.test", "Wrong-Password-1").failure, LoginFailure::kBadCredentials);
+  EXPECT_EQ(attempt("FLEET\\mike", "Wrong-Password-2").failure, LoginFailure::kBadCredentials);
+  AuthOutcome o = attempt("MIKE", kPw);
+  EXPECT_EQ(o.failure, LoginFailure::kThrottled) << o.detail;
+  EXPECT_EQ(o.account, "mike");
+  // Unknown names: every spelling of the bare name shares one count.
+  EXPECT_EQ(attempt("nobody@fleet.test", "x-1").failure, LoginFailure::kUnknownUser);
+  EXPECT_EQ(attempt("FLEET\\NOBODY", "x-2").failure, LoginFailure::kUnknownUser);
+  EXPECT_EQ(attempt("Nobody", "x-3").failure, LoginFailure::kThrottled);
+  // Another authenticator (a throttle of its own): clear AD's count again.
+  AuthOutcome right = Make(Config())->Authenticate(Login("mike", kPw));
+  EXPECT_TRUE(right.ok()) << right.detail;
 }
 
 TEST_F(SambaAd, LookupRereadsGroups) {

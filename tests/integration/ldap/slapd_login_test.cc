@@ -101,6 +101,9 @@ TEST_F(LdapLogin, DisabledAccountIsReportedAsDisabled) {
   auto a = MakeAuthenticator(Config());
   AuthOutcome o = a->Authenticate(Login("dave", "dave-pw"));
   EXPECT_EQ(o.failure, LoginFailure::kAccountDisabled) << o.detail;
+  // slapd refuses a ppolicy-locked bind whatever the password: never proven.
+  EXPECT_FALSE(o.password_proven);
+  EXPECT_EQ(o.account, "dave");
 }
 
 TEST_F(LdapLogin, WildcardInjectionMatchesNobody) {

@@ -287,6 +287,18 @@ TEST_F(StoreTest, HistoryKeepsOddAttemptedNamesSanitised) {
   EXPECT_LE((*h)[0].user.size(), kMaxNameBytes);
 }
 
+TEST_F(StoreTest, HistoryKeepsTheTypedSpellingBesideTheAccount) {
+  LoginRecord r{0, now_, "mike", "ldap", "ldap:corp", false, "bad_credentials", "uid=0", ""};
+  r.typed_user = "FLEET\\MIKE";
+  ASSERT_TRUE(store_->RecordLogin(r).ok());
+  HistoryQuery q;
+  q.user = "mike";
+  auto h = store_->QueryHistory(q);
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->size(), 1u);
+  EXPECT_EQ((*h)[0].typed_user, "FLEET\\MIKE");
+}
+
 TEST_F(StoreTest, BadHistoryLimitIsRefused) {
   HistoryQuery q;
   q.limit = 0;

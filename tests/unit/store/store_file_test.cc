@@ -146,6 +146,23 @@ TEST(StoreFile, ReplacedFileRefusesEveryWrite) {
   EXPECT_EQ((*fresh)->VerifySecurityLog()->entries, 0);
 }
 
+TEST(StoreFile, SchemaThreeStoreGetsTheTypedUserColumnAndKeepsItsHistory) {
+  TempDir dir;
+  { ASSERT_TRUE(OpenSqliteStore(dir.File("idb.db")).ok()); }
+  RawSql(dir.File("idb.db"),
+         "ALTER TABLE login_history DROP COLUMN typed_user; PRAGMA user_version = 3; "
+         "INSERT INTO login_history (time_ms, user, method, source, success, reason, client, detail) "
+         "VALUES (1, 'alice', 'ldap', 'ldap:corp', 0, 'bad_credentials', 'uid=0', '')");
+  auto s = OpenSqliteStore(dir.File("idb.db"));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto h = (*s)->QueryHistory({});
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  ASSERT_EQ(h->size(), 1u);
+  EXPECT_EQ((*h)[0].user, "alice");
+  EXPECT_EQ((*h)[0].typed_user, "");
+  EXPECT_EQ(PragmaText(dir.File("idb.db"), "PRAGMA user_version"), std::to_string(kSchemaVersion));
+}
+
 TEST(StoreFile, NewerSchemaIsRefusedWithAClearError) {
   TempDir dir;
   { ASSERT_TRUE(OpenSqliteStore(dir.File("idb.db")).ok()); }
