@@ -4,33 +4,12 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "common/utf8.h"
+
 namespace idb {
 namespace {
 
-// Decodes the UTF-8 sequence at s[i]; its length, or 0 when invalid.
-size_t Decode(std::string_view s, size_t i, char32_t* cp_out) {
-  const unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) {
-    *cp_out = c;
-    return 1;
-  }
-  size_t n;
-  char32_t cp;
-  if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; }
-  else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; }
-  else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; }
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    const unsigned char cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)) return 0;
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  *cp_out = cp;
-  return n;
-}
+size_t Decode(std::string_view s, size_t i, char32_t* cp_out) { return DecodeUtf8(s, i, cp_out); }
 
 void AppendHexByte(std::string* out, unsigned char c) {
   char buf[8];
